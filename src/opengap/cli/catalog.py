@@ -29,7 +29,9 @@ def register(app: typer.Typer) -> None:
 
 
 def init(
-    empty: Annotated[bool, typer.Option("--empty", help="Create the store without the snapshot.")] = False,
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Create the store without the snapshot.")
+    ] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:

@@ -291,6 +291,7 @@ def _run_score(row: dict[str, str], hub: _Hub, where: str) -> ScoreRecord:
     started = row.get("started_at", "")
     return ScoreRecord(
         model=_model_ref(raw_model, hub),
+        model_ref=raw_model,
         benchmark=hub.benchmark(task, make_id(task), fraction=True),
         value=value,
         value_text=text,
@@ -374,6 +375,7 @@ def _external_score(
     stderr_text = row.get(stderr_col, "") if stderr_col else ""
     return ScoreRecord(
         model=_model_ref(raw_model, hub),
+        model_ref=raw_model,
         benchmark=bench_id,
         value=value,
         value_text=text,

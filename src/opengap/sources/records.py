@@ -78,6 +78,7 @@ class ScoreRecord:
     ``value`` is on the benchmark's scale (a fraction for fraction benchmarks);
     ``value_text`` keeps the value exactly as the source printed it.
     ``source_ref`` is the source's own row id, when it has one, so re-imports update in place.
+    ``model_ref`` is the model's name exactly as the source printed it (default: ``model``).
     """
 
     model: str
@@ -94,6 +95,7 @@ class ScoreRecord:
     source_ref: str | None = None
     trusted: bool | None = None
     row: str | None = None
+    model_ref: str | None = None
 
 
 @dataclass

@@ -16,7 +16,13 @@ import duckdb
 import pandas as pd
 
 from opengap import __version__
-from opengap.errors import RejectedRows, SchemaVersionError, UnknownBenchmark, UnknownModel
+from opengap.errors import (
+    OpengapError,
+    RejectedRows,
+    SchemaVersionError,
+    UnknownBenchmark,
+    UnknownModel,
+)
 from opengap.names import alias_key
 from opengap.sources.records import ImportBatch, Rejected, ScoreRecord
 from opengap.store.location import resolve_db_path
@@ -84,7 +90,11 @@ class Store:
             Store(self.path).close()
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:  # not a DuckDB file, or locked by another process
+            reason = str(exc).splitlines()[0]
+            raise OpengapError(f"{self.path}: cannot open the store: {reason}") from None
         try:
             if read_only and current_version(self.con) > SCHEMA_VERSION:
                 raise SchemaVersionError(_too_new(self.path, current_version(self.con)))
@@ -369,8 +379,9 @@ class Store:
             data = {c: getattr(score, c, None) for c in _SCORE_COLUMNS}
             # model_ref keeps the model's name exactly as the source published it.
             data.update(
-                score_key=key, model_id=model_id, benchmark_id=bench_id, model_ref=score.model
-            )
+                score_key=key, model_id=model_id, benchmark_id=bench_id,
+                model_ref=score.model_ref or score.model,
+            )  # fmt: skip
             rows[key] = data
         if rows:
             frame = pd.DataFrame(list(rows.values()), columns=_SCORE_COLUMNS).astype(object)
