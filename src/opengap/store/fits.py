@@ -16,7 +16,7 @@ from opengap.store.core import Store
 
 _SCORES_SQL = """
 SELECT s.model_id, s.benchmark_id, s.value, s.normalized, s.n_items, s.harness, s.source,
-       s.import_id, i.kind AS import_kind
+       s.import_id, i.kind AS import_kind, s.model_ref
 FROM scores s LEFT JOIN imports i ON i.import_id = s.import_id
 ORDER BY s.model_id, s.benchmark_id, s.score_key
 """

@@ -1,0 +1,140 @@
+"""The ``opengap fit`` command: a thin wrapper over :func:`opengap.fitting.run_fit`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from opengap import fitting
+from opengap.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    open_store,
+    print_json,
+    print_table,
+    user_errors,
+)
+from opengap.fit.config import PRESETS
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``opengap fit`` to ``app``."""
+    app.command("fit")(fit)
+
+
+def fit(
+    preset: Annotated[
+        str, typer.Option(help=f"Starting configuration: {', '.join(PRESETS)}.")
+    ] = "default",
+    scale: Annotated[
+        str | None,
+        typer.Option(help="raw (logits), eci (two anchor models) or elo (200/ln 3 per logit)."),
+    ] = None,
+    anchor: Annotated[
+        list[str] | None,
+        typer.Option("--anchor", help="Anchor MODEL=VALUE: twice for eci, once for elo."),
+    ] = None,
+    bootstrap: Annotated[
+        int | None, typer.Option(help="Bootstrap refits for intervals (0 = none).")
+    ] = None,
+    pin_benchmark: Annotated[
+        str | None, typer.Option("--pin-benchmark", help="Benchmark pinned at D = 0, α = 1.")
+    ] = None,
+    loss: Annotated[str | None, typer.Option(help="lsq or binomial.")] = None,
+    top: Annotated[int, typer.Option(help="Models shown in the table.")] = 20,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Fit the capability scale on the catalogue and store the result.
+
+    Prints the top models with 90% bootstrap intervals; the fit is saved under its fit id.
+
+    Example: opengap fit --preset eci --scale elo --anchor gpt-4o-2024-05-13=1000
+    """
+    with user_errors(), open_store(db) as store, _progress(json) as progress:
+        anchors = [fitting.parse_anchor(a) for a in anchor] if anchor else None
+        result = fitting.run_fit(
+            store, preset=preset, scale=scale, anchors=anchors, bootstrap=bootstrap,
+            pin_benchmark=pin_benchmark, loss=loss, progress=progress,
+        )  # fmt: skip
+    if json:
+        print_json(result.to_dict(top=None))
+        return
+    _print(result, top)
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """Yield a ``progress(done, total)`` callback drawing a rich bar on stderr (None if quiet)."""
+    if quiet:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, transient=True,
+    )  # fmt: skip
+    task = bar.add_task("bootstrap", total=None)
+
+    def update(done: int, total: int) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if bar.live.is_started:
+            bar.stop()
+
+
+def _print(result: fitting.FitResult, top: int) -> None:
+    unit = "logits" if result.scale == "raw" else "points"
+    console.print(
+        f"Fit {result.fit_id} ({result.preset}, {result.scale} scale): {result.n_models} models, "
+        f"{result.n_benchmarks} benchmarks, {result.n_observations} observations; "
+        f"SSE {result.sse:.4f}; fit {result.fit_seconds * 1000:.0f} ms"
+        + (
+            f", {0 if result.draws is None else result.draws.shape[0]} bootstrap refits "
+            f"{result.bootstrap_seconds:.1f} s"
+            if result.draws is not None
+            else ""
+        ),
+        markup=False,
+        highlight=False,
+    )
+    frame = result.models.head(top)
+    table = pd.DataFrame(
+        {
+            "model": frame["model_id"],
+            "released": frame["release_date"],
+            "weights": frame["weights"],
+            f"capability ({unit})": frame["capability"],
+            "90% interval": [
+                _interval(lo, hi, anchor)
+                for lo, hi, anchor in zip(
+                    frame["ci_low"], frame["ci_high"], frame["is_anchor"], strict=True
+                )
+            ],
+            "± se": frame["se_laplace"],
+            "benchmarks": frame["n_benchmarks"],
+            "poor fit": frame["poor_fit"].map(lambda p: "yes" if p else ""),
+        }
+    )
+    print_table(table, title=f"Top {len(frame)} of {result.n_models}")
+    for note in result.notes:
+        console.print(f"Note: {note}", markup=False, highlight=False)
+
+
+def _interval(low: float, high: float, anchor: bool) -> str:
+    if anchor:
+        return "anchor (fixed)"
+    if pd.isna(low) or pd.isna(high):
+        return "—"
+    return f"{low:.4g} – {high:.4g}"

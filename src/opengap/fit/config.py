@@ -1,0 +1,225 @@
+"""Fit configurations: the :class:`FitConfig` record and the named presets.
+
+A preset is a complete configuration; options passed explicitly (``--scale``, ``--bootstrap`` …)
+replace single fields of it. The presets are documented in ``docs/fit.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date
+from typing import Any
+
+from opengap.errors import BadConfiguration
+
+SCALES = ("raw", "eci", "elo")
+LOSSES = ("lsq", "binomial")
+IDENTIFICATIONS = ("shift", "pin")
+SELECTIONS = ("catalogue", "epoch-stitching")
+OFFSETS = (None, "harness")
+
+# Default anchors: each entry lists references tried in order (ids or aliases); the first one
+# present in the fit is used. Dated/effort versions come first because the hub's ids are versions.
+ECI_ANCHORS: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("claude-3-5-sonnet-20240620", "claude-3.5-sonnet", "Claude 3.5 Sonnet"), 130.0),
+    (("gpt-5-2025-08-07_medium", "gpt-5-2025-08-07", "gpt-5", "GPT-5"), 150.0),
+)
+ELO_PER_LOGIT_NOTE = "200/ln 3 points per logit: +200 points = 3x the odds of success"
+ELO_REFERENCE_VALUE = 1000.0
+
+# The paper "A Rosetta Stone for AI Benchmarks": the hub's run tasks plus every external file
+# except boolq (a part of SuperGLUE), mcbench (win rates) and metr (time horizons, not a fraction).
+STITCHING_RUN_TASKS = (
+    "gpqa-diamond",
+    "frontiermath-2025-02-28-private",
+    "frontiermath-tier-4-2025-07-01-private",
+    "math-level-5",
+    "otis-mock-aime-2024-2025",
+    "swe-bench-verified",
+)
+STITCHING_EXTERNAL = (
+    "aider-polyglot", "anli", "arc-agi", "arc-ai2", "balrog", "bbh", "cadeval", "csqa2",
+    "cybench", "deepresearch", "factorio-learning-environment", "fictionlivebench", "geobench",
+    "gsm8k", "gso-bench", "hellaswag", "lambada", "lech-mazur-writing", "livebench", "mmlu",
+    "openbookqa", "os-world", "osuniverse", "piqa", "scienceqa", "simple-bench", "superglue",
+    "terminal-bench", "the-agent-company", "triviaqa", "videomme", "vpct", "weirdml",
+    "winogrande",
+)  # fmt: skip
+# Left out of the catalogue-wide presets: duplicates of another benchmark, public splits of a
+# private benchmark that is kept, and scores that are not success rates.
+CATALOGUE_EXCLUDED = (
+    "boolq",  # part of SuperGLUE
+    "mcbench",  # arena win rates depend on the pool of opponents
+    "frontiermath-2025-02-28-public",  # the private split is kept
+    "frontiermath-tier-4-2025-07-01-public",
+)
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """Everything that decides a fit: data selection, objective, identification, scale, uncertainty.
+
+    Parameters
+    ----------
+    preset : str
+        The preset this configuration started from.
+    selection : {"catalogue", "epoch-stitching"}
+        Which scores enter: every normalised score in the store, or the Rosetta-Stone data set.
+    benchmarks : tuple of str, optional
+        Restrict to these benchmark ids (leave-one-out and domain fits).
+    exclude_benchmarks : tuple of str
+        Benchmark ids never used.
+    normalize : bool
+        Use chance/ceiling-normalised scores (otherwise value/ceiling, chance ignored).
+    group_versions : bool
+        Fit model groups (``models.version_of``) instead of versions, best score per group.
+    min_benchmarks : int
+        Models need scores on at least this many distinct benchmarks.
+    min_models : int
+        Benchmarks need at least this many models; with ``min_benchmarks`` applied repeatedly
+        until both hold (1 = no benchmark filter, filters applied once).
+    start_date : date, optional
+        Keep models released on or after this date (models without a date are dropped).
+    loss : {"lsq", "binomial"}
+        Squared error plus ridge, or the item-weighted Bernoulli deviance plus ridge.
+    ridge : float
+        λ of the ridge term λ·Σθ²/n_free.
+    identification : {"shift", "pin"}
+        ``shift``: every C and D free during the fit, only the pinned benchmark's slope fixed at 1,
+        then all C and D shifted so that its difficulty is 0 (ECI). ``pin``: difficulty 0 and
+        slope 1 held fixed inside the fit.
+    pin_benchmark : str, optional
+        Benchmark id pinned at D = 0, α = 1; None = the benchmark with the most observations.
+    scale : {"raw", "eci", "elo"}, optional
+        Reported scale; None = the preset's choice (``eci`` when its anchors are present).
+    anchors : tuple of (model, value)
+        Anchor models for ``eci`` (two) or ``elo`` (one); empty = the defaults.
+    bootstrap : int
+        Number of bootstrap refits (0 = none).
+    seed : int
+        Seed of the starting values and of the bootstrap.
+    init_scale : float
+        Standard deviation of the random starting values of C and D.
+    offsets : {None, "harness"}
+        Fit one offset δ per harness category (the most common one is the reference, δ = 0).
+    cv_folds : int
+        Folds of the cross-validated prediction error (0 = skip).
+    poor_fit_rmse : float
+        A model whose residual RMSE exceeds this is flagged as poorly fitted.
+    """
+
+    preset: str = "default"
+    selection: str = "catalogue"
+    benchmarks: tuple[str, ...] | None = None
+    exclude_benchmarks: tuple[str, ...] = CATALOGUE_EXCLUDED
+    normalize: bool = True
+    group_versions: bool = True
+    min_benchmarks: int = 4
+    min_models: int = 3
+    start_date: date | None = None
+    loss: str = "lsq"
+    ridge: float = 0.1
+    identification: str = "shift"
+    pin_benchmark: str | None = None
+    scale: str | None = None
+    anchors: tuple[tuple[str, float], ...] = ()
+    bootstrap: int = 200
+    seed: int = 0
+    init_scale: float = 0.1
+    offsets: str | None = None
+    cv_folds: int = 5
+    poor_fit_rmse: float = 0.15
+    explicit: tuple[str, ...] = field(default=(), compare=False)
+
+    def validate(self) -> FitConfig:
+        """Return self, or raise :class:`BadConfiguration` naming the first bad field."""
+        checks: list[tuple[bool, str]] = [
+            (self.selection in SELECTIONS, f"unknown selection {self.selection!r}"),
+            (self.loss in LOSSES, f"unknown loss {self.loss!r} (choose from lsq, binomial)"),
+            (
+                self.identification in IDENTIFICATIONS,
+                f"unknown identification {self.identification!r} (choose from shift, pin)",
+            ),
+            (
+                self.scale is None or self.scale in SCALES,
+                f"unknown scale {self.scale!r} (choose from {', '.join(SCALES)})",
+            ),
+            (self.ridge >= 0, f"ridge must be >= 0, got {self.ridge}"),
+            (self.bootstrap >= 0, f"bootstrap must be >= 0, got {self.bootstrap}"),
+            (self.min_benchmarks >= 1, f"min_benchmarks must be >= 1, got {self.min_benchmarks}"),
+            (self.min_models >= 1, f"min_models must be >= 1, got {self.min_models}"),
+            (self.cv_folds == 0 or self.cv_folds >= 2, "cv_folds must be 0 or at least 2"),
+            (self.offsets in OFFSETS, f"unknown offsets {self.offsets!r} (choose harness)"),
+            (self.init_scale >= 0, "init_scale must be >= 0"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise BadConfiguration(message)
+        if self.identification == "shift" and self.ridge == 0:
+            raise BadConfiguration(
+                "identification 'shift' needs a ridge > 0 (without it the common shift of C and "
+                "D is unidentified); use identification 'pin'"
+            )
+        if self.scale == "eci" and self.anchors and len(self.anchors) != 2:
+            raise BadConfiguration(f"the eci scale needs two anchors, got {len(self.anchors)}")
+        if self.scale == "elo" and len(self.anchors) > 1:
+            raise BadConfiguration(f"the elo scale takes one anchor, got {len(self.anchors)}")
+        if self.scale == "raw" and self.anchors:
+            raise BadConfiguration("the raw scale takes no anchors; choose --scale eci or elo")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the configuration as JSON-friendly values."""
+        data = asdict(self)
+        data["start_date"] = self.start_date.isoformat() if self.start_date else None
+        data["anchors"] = [[m, v] for m, v in self.anchors]
+        data["benchmarks"] = list(self.benchmarks) if self.benchmarks is not None else None
+        data["exclude_benchmarks"] = list(self.exclude_benchmarks)
+        data["explicit"] = list(self.explicit)
+        return data
+
+
+PRESETS: dict[str, FitConfig] = {
+    "default": FitConfig(preset="default"),
+    "eci": FitConfig(
+        preset="eci",
+        min_models=1,
+        pin_benchmark="winogrande",
+        scale="eci",
+        bootstrap=500,
+    ),
+    "epoch-stitching": FitConfig(
+        preset="epoch-stitching",
+        selection="epoch-stitching",
+        exclude_benchmarks=(),
+        normalize=False,
+        group_versions=False,
+        min_benchmarks=4,
+        min_models=1,
+        start_date=date(2022, 11, 1),
+        pin_benchmark="winogrande",
+        scale="raw",
+        bootstrap=0,
+        seed=42,
+    ),
+}
+
+
+def resolve_config(preset: str = "default", **options: Any) -> FitConfig:
+    """Return the preset's configuration with ``options`` (those not None) replacing its fields.
+
+    Raises :class:`BadConfiguration` for an unknown preset or option, or a bad value.
+    """
+    if preset not in PRESETS:
+        raise BadConfiguration(f"unknown preset {preset!r} (choose from {', '.join(PRESETS)})")
+    names = {f.name for f in fields(FitConfig)}
+    given = {k: v for k, v in options.items() if v is not None}
+    unknown = sorted(set(given) - names)
+    if unknown:
+        raise BadConfiguration(f"unknown fit option(s): {', '.join(unknown)}")
+    if "anchors" in given:
+        given["anchors"] = tuple((str(m), float(v)) for m, v in given["anchors"])
+    if "benchmarks" in given:
+        given["benchmarks"] = tuple(given["benchmarks"])
+    config = replace(PRESETS[preset], **given, explicit=tuple(sorted(given)))
+    return config.validate()

@@ -1,0 +1,15 @@
+"""The examples in the fit modules' docstrings run."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+from opengap.fit import estimator, scales
+
+
+@pytest.mark.parametrize("module", [estimator, scales])
+def test_docstring_examples(module: object) -> None:
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)  # type: ignore[arg-type]
+    assert result.attempted > 0 and result.failed == 0
