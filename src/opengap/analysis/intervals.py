@@ -1,0 +1,71 @@
+"""Point estimates with 90% intervals taken from bootstrap draws (5th–95th percentile)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+LEVEL = 0.9
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A statistic computed on the point fit, with a percentile interval over draws.
+
+    Attributes
+    ----------
+    value : float
+        The statistic on the point estimate (NaN when undefined).
+    ci_low, ci_high : float
+        The 5th and 95th percentiles of the statistic computed on each bootstrap draw
+        (NaN when there are no draws).
+    """
+
+    value: float
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return ``{"value", "ci_low", "ci_high"}`` with NaN as None."""
+        return {k: _none(v) for k, v in
+                (("value", self.value), ("ci_low", self.ci_low), ("ci_high", self.ci_high))}
+
+    def shifted(self, by: float) -> Interval:
+        """Return the interval with ``by`` added to every bound."""
+        return Interval(self.value + by, self.ci_low + by, self.ci_high + by)
+
+    def scaled(self, by: float) -> Interval:
+        """Return the interval with every bound multiplied by ``by`` (``by`` > 0)."""
+        return Interval(self.value * by, self.ci_low * by, self.ci_high * by)
+
+
+def interval(
+    value: float, samples: npt.ArrayLike | None = None, level: float = LEVEL
+) -> Interval:
+    """Return ``value`` with the central ``level`` percentile interval of ``samples``.
+
+    NaN samples (draws on which the statistic is undefined) are ignored; with no finite
+    samples the bounds are NaN.
+
+    Examples
+    --------
+    >>> interval(1.0, [0.0, 1.0, 2.0]).ci_high
+    1.9
+    """
+    if samples is None:
+        return Interval(float(value))
+    arr = np.asarray(samples, dtype=float)
+    arr = arr[np.isfinite(arr)]
+    if arr.size == 0:
+        return Interval(float(value))
+    tail = (1.0 - level) / 2.0 * 100.0
+    low, high = np.percentile(arr, [tail, 100.0 - tail])
+    return Interval(float(value), float(low), float(high))
+
+
+def _none(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)

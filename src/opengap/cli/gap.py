@@ -1,0 +1,309 @@
+"""Gap commands: ``opengap gap`` and ``opengap sensitivity`` (thin wrappers over opengap.gap)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from opengap import gap as gap_lib
+from opengap.analysis.reports import (
+    CatchUpReport,
+    GroupReport,
+    LagReport,
+    Report,
+    TrendReport,
+)
+from opengap.analysis.sensitivity import SensitivityReport
+from opengap.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    open_store,
+    print_json,
+    print_table,
+    user_errors,
+)
+from opengap.errors import BadArgument
+
+FitIdOption = Annotated[
+    str | None, typer.Option("--fit-id", help="Use this stored fit (default: the latest).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the gap commands to ``app``."""
+    app.command("gap")(gap)
+    app.command("sensitivity")(sensitivity)
+
+
+def gap(
+    by: Annotated[str, typer.Option(
+        help="weights (open vs closed), country, organization, size, license, or domain.")
+    ] = "weights",
+    method: Annotated[str, typer.Option(help="lag, catch-up or trend.")] = "lag",
+    at: Annotated[str | None, typer.Option(
+        help="Date to measure at, YYYY-MM-DD (default: the latest release).")] = None,
+    significance: Annotated[bool, typer.Option(
+        "--significance", help="Significance-aware lag over bootstrap draws (Epoch 2026).")
+    ] = False,
+    benchmark: Annotated[str | None, typer.Option(
+        help="Use one benchmark's raw scores instead of the fit.")] = None,
+    transform: Annotated[str, typer.Option(
+        help="none, or neglog1m: −ln(1 − accuracy) (with --benchmark).")] = "none",
+    tolerance: Annotated[float, typer.Option(
+        help="Catch-up tolerance in the values' units.")] = 0.0,
+    separate_slopes: Annotated[bool, typer.Option(
+        "--separate-slopes", help="Trend: one slope per group.")] = False,
+    size_classes: Annotated[str | None, typer.Option(
+        "--size-classes", help="Size class edges in billions, e.g. 10,50,200.")] = None,
+    group: Annotated[list[str] | None, typer.Option(
+        "--group", help="Only this group (repeatable), with --by other than weights.")] = None,
+    versus: Annotated[str, typer.Option(
+        help="Groups vs the closed frontier (closed) or the overall frontier (all).")
+    ] = "closed",
+    trust: Annotated[str, typer.Option(
+        help="With --benchmark: all, no-suspect (drop untrusted scores) or trusted.")] = "all",
+    exclude_finetunes: Annotated[bool, typer.Option(
+        "--exclude-finetunes", help="Leave out fine-tunes of other models.")] = False,
+    exclude: Annotated[list[str] | None, typer.Option(
+        "--exclude", help="Leave out models whose id or name matches (repeatable), e.g. 'flan*'.")
+    ] = None,
+    series: Annotated[bool, typer.Option(
+        "--series", help="Print the whole monthly series (lag).")] = False,
+    fit_id: FitIdOption = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """How far open models trail closed ones, in months and capability points.
+
+    Uses the latest fit (the default preset is fitted first if the store has none).
+
+    With --benchmark, uses one benchmark's raw scores instead.
+
+    Example: opengap gap --method catch-up --benchmark MMLU --transform neglog1m --tolerance 0.02
+    """
+    with user_errors(), open_store(db) as store, _progress(json) as progress:
+        report = gap_lib.gap(
+            store, fit_id=fit_id, by=by, method=method, at=at, significance=significance,
+            benchmark=benchmark, transform=transform, tolerance=tolerance,
+            separate_slopes=separate_slopes, size_classes=_edges(size_classes),
+            groups=group or None, versus=versus, trust=trust,
+            exclude_finetunes=exclude_finetunes, exclude=exclude or None, progress=progress,
+        )  # fmt: skip
+    if json:
+        print_json(report.to_dict())
+        return
+    _print_report(report, series=series)
+
+
+def sensitivity(
+    subset: Annotated[str | None, typer.Option(
+        help="public, private, a domain, or a file of benchmark ids (default: all of them).")
+    ] = None,
+    harness: Annotated[bool, typer.Option(
+        "--harness/--no-harness", help="Fit harness offsets and restate the gap.")] = True,
+    limit: Annotated[int, typer.Option(help="Rows shown per table.")] = 20,
+    fit_id: FitIdOption = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Which benchmark, subset, harness or missing data moves the gap.
+
+    Leave-one-benchmark-out refits (Δ lag and Δ points, most influential first).
+
+    Refits on named subsets, harness offsets, and per-model interval widening.
+
+    Example: opengap sensitivity --subset private
+    """
+    with user_errors(), open_store(db) as store, _progress(json) as progress:
+        report = gap_lib.sensitivity(store, fit_id=fit_id, subset=subset, harness=harness,
+                                     progress=progress)
+    if json:
+        print_json(report.to_dict())
+        return
+    _print_sensitivity(report, limit)
+
+
+# --------------------------------------------------------------------------- printing
+def _print_report(report: Report, *, series: bool) -> None:
+    console.print(report.headline, markup=False, highlight=False)
+    digits = 1 if report.context.unit == "points" else 3
+    if isinstance(report, LagReport):
+        rows = []
+        for label, point in (("best open", report.best_open), ("best closed", report.best_closed)):
+            if point is not None:
+                rows.append({"": label, "model": point.model_id, "value": point.capability,
+                             "released": point.release_date})
+        print_table(pd.DataFrame(rows), title=f"Frontier as of {report.at.isoformat()}")
+        if len(report.series):
+            frame = report.series if series else report.series.tail(12)
+            shown = pd.DataFrame({
+                "date": frame["date"],
+                f"gap ({report.context.unit}, 90% CI)": [
+                    _ci(v, lo, hi, digits) for v, lo, hi in zip(
+                        frame["vertical_gap"], frame["vertical_gap_low"],
+                        frame["vertical_gap_high"], strict=True)],
+                "lag (months, 90% CI)": [
+                    _ci(v, lo, hi, 1) for v, lo, hi in zip(
+                        frame["lag_months"], frame["lag_low"], frame["lag_high"], strict=True)],
+            })  # fmt: skip
+            title = "Monthly series" + ("" if series else " (last 12 months; --series for all)")
+            print_table(shown, title=title)
+    elif isinstance(report, CatchUpReport):
+        pairs = pd.DataFrame([p.to_dict() for p in report.result.pairs])
+        if len(pairs):
+            pairs = pairs[["closed_model", "closed_date", "open_model", "open_date", "lag_months"]]
+        print_table(pairs, title=f"{len(pairs)} catch-up pairs (tolerance "
+                                 f"{report.result.tolerance:g} {report.context.unit})")
+        if report.result.censored:
+            print_table(pd.DataFrame([c.to_dict() for c in report.result.censored]),
+                        title="Censored: closed records not matched yet")
+    elif isinstance(report, TrendReport):
+        t = report.trend
+        print_table(_intervals({"lag (months)": t.lag_months, "vertical gap": t.vertical_gap,
+                                "closed slope / year": t.lead_slope_per_year,
+                                "open slope / year": t.trail_slope_per_year}),
+                    title=f"Trend lines ({t.lead_points} closed, {t.trail_points} open "
+                          "frontier models)")
+    elif isinstance(report, GroupReport):
+        print_table(_group_display(report, digits), title=f"By {report.by} vs "
+                    f"{'closed models' if report.versus == 'closed' else 'all models'}")
+    for note in report.context.notes:
+        console.print(f"note: {note}", markup=False, highlight=False)
+
+
+def _group_display(report: GroupReport, digits: int) -> pd.DataFrame:
+    rows = []
+    for r in report.rows:
+        row: dict[str, Any] = {"group": r["group"], "models": r.get("n_models"),
+                               "best": r.get("best_model") or r.get("best_open"),
+                               "released": r.get("release_date")}
+        if report.method == "catch-up":
+            row.update({"mean lag": r.get("mean_lag_months"),
+                        "median lag": r.get("median_lag_months"),
+                        "pairs": r.get("pairs"), "censored": r.get("censored")})
+        else:
+            row["lag (months, 90% CI)"] = _ci_entry(r.get("lag_months"), 1)
+            row["gap (90% CI)"] = _ci_entry(r.get("vertical_gap"), digits)
+        if r.get("note"):
+            row["note"] = _short(str(r["note"]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _print_sensitivity(report: SensitivityReport, limit: int) -> None:
+    console.print(report.headline, markup=False, highlight=False)
+    digits = 1 if report.unit == "points" else 3
+    bench = report.benchmarks
+    print_table(pd.DataFrame({
+        "left out": bench["benchmark_id"], "models": bench["n_models"],
+        "Δ lag (months)": bench["delta_lag_months"], f"Δ gap ({report.unit})":
+        bench["delta_points"], "best open": bench["best_open"],
+    }), title="Leave one benchmark out (most influential first)", limit=limit)  # fmt: skip
+    if len(report.subsets):
+        sub = report.subsets
+        shown = pd.DataFrame({"subset": sub["subset"], "benchmarks": sub["n_benchmarks"]})
+        if "lag_months" in sub.columns:
+            shown["models"] = sub["n_models"]
+            shown["lag (months, 90% CI)"] = [
+                _ci(v, lo, hi, 1) for v, lo, hi in zip(sub["lag_months"], sub["lag_low"],
+                                                       sub["lag_high"], strict=True)]
+            shown[f"gap ({report.unit}, 90% CI)"] = [
+                _ci(v, lo, hi, digits) for v, lo, hi in zip(
+                    sub["vertical_gap"], sub["vertical_gap_low"], sub["vertical_gap_high"],
+                    strict=True)]  # fmt: skip
+        if "note" in sub.columns:
+            shown["note"] = sub["note"].map(lambda v: _short(v) if isinstance(v, str) else "")
+        print_table(shown, title="Benchmark subsets")
+    harness = report.harness
+    if "offsets" in harness:
+        offsets = pd.DataFrame(harness["offsets"])
+        print_table(pd.DataFrame({
+            "harness": offsets["harness"], "scores": offsets["n_observations"],
+            f"offset ({report.unit}, 90% CI)": [
+                _ci(v, lo, hi, digits) for v, lo, hi in zip(
+                    offsets["offset_points"], offsets["ci_low_points"],
+                    offsets["ci_high_points"], strict=True)],
+            "reference": offsets["is_reference"],
+        }), title="Harness offsets δ (reference = 0)")  # fmt: skip
+        restated = harness["restated"]
+        console.print(
+            f"Restated as if every model ran in the best harness ({harness['best_harness']}): "
+            f"lag {_ci_entry(restated['lag_months'], 1)} months, gap "
+            f"{_ci_entry(restated['vertical_gap'], digits)} {report.unit}.",
+            markup=False, highlight=False)
+    else:
+        console.print(f"Harness effect: skipped ({harness.get('skipped')})", markup=False)
+    wide = report.widening
+    print_table(wide[["model_id", "weights", "n_benchmarks", "se", "mean_widening",
+                      "max_widening", "widest_without", "drops_out_without"]],
+                title="Standard-error widening when a model lacks one of its benchmarks",
+                limit=limit)
+    for note in report.notes:
+        console.print(f"note: {note}", markup=False, highlight=False)
+
+
+def _short(note: str, limit: int = 60) -> str:
+    """Return the first clause of a long error note (the JSON keeps it whole)."""
+    head = note.split(" (", 1)[0]
+    return head if len(head) <= limit else head[: limit - 1] + "…"
+
+
+def _intervals(items: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame([{"": k, "value": v.value, "90% low": v.ci_low, "90% high": v.ci_high}
+                         for k, v in items.items()])
+
+
+def _ci(value: Any, low: Any, high: Any, digits: int) -> str:
+    def ok(x: Any) -> bool:
+        return isinstance(x, int | float) and math.isfinite(x)
+
+    if not ok(value):
+        return "—"
+    text = f"{value:.{digits}f}"
+    if ok(low) and ok(high):
+        text += f" ({low:.{digits}f}–{high:.{digits}f})"
+    return text
+
+
+def _ci_entry(entry: Any, digits: int) -> str:
+    if not isinstance(entry, dict):
+        return "—"
+    return _ci(entry.get("value"), entry.get("ci_low"), entry.get("ci_high"), digits)
+
+
+def _edges(text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        message = f"--size-classes {text!r}: give edges in billions like 10,50,200"
+        raise BadArgument(message) from None
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """Yield a progress callback drawing rich bars on stderr (None with --json)."""
+    if quiet or not err_console.is_terminal:
+        yield None
+        return
+    bars = Progress(TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                    console=err_console, transient=True)
+    tasks: dict[str, TaskID] = {}
+
+    def update(task: str, done: int, total: int) -> None:
+        if task not in tasks:
+            tasks[task] = bars.add_task(task, total=total)
+        bars.update(tasks[task], completed=done, total=total)
+
+    with bars:
+        yield update
