@@ -1,0 +1,311 @@
+"""Cross-check one catalogue against another source: which (model, benchmark) values agree.
+
+``verify`` loads the left side (a directory or file in opengap's CSV format -- the bundled
+snapshot by default -- or a store file) and the right side (any import KIND and PATH, read
+through :func:`opengap.sources.read_path` into a throw-away in-memory store), matches the
+right side's models and benchmarks to the left side's through the left side's aliases, and
+compares the values of every (model, benchmark) pair both sides hold.
+
+Policy, documented in ``docs/data.md``: where a side holds several scores for a pair (several
+sources, settings, reasoning-effort versions that alias to one model, ...), the best (max)
+value is compared, as ECI and opengap's fits do. Only fraction-valued benchmarks are compared.
+Two values agree when they differ by at most ``tolerance`` (0.02, i.e. 2 points).
+
+Best-versus-best mixes two questions: did we transcribe the publication right, and do
+different evaluators agree? The result therefore also reports the *same-publication* pairs:
+(model, benchmark) values that both sides attribute to the same publication (same source URL,
+arXiv abs/pdf/version variants folded together). Disagreement there is a transcription error
+on one side; disagreement elsewhere is usually a difference of harness or setting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from opengap import sources
+from opengap.catalog import SNAPSHOT_DIR
+from opengap.errors import BadArgument, MissingPath
+from opengap.store import Store
+
+#: The default agreement tolerance: 2 points on a 0-1 scale.
+DEFAULT_TOLERANCE = 0.02
+#: The name that stands for the snapshot bundled with opengap.
+SNAPSHOT = "snapshot"
+_EPSILON = 1e-9  # 0.885 - 0.865 must count as a 2-point difference, not 2.0000000000000018
+_PAIR_COLUMNS = ["model_id", "benchmark_id", "ours", "theirs", "difference", "agree"]
+_KEYS = ["model_id", "benchmark_id"]
+_ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?")
+
+
+@dataclass
+class Disagreement:
+    """A (model, benchmark) pair whose two values differ by more than the tolerance."""
+
+    model_id: str
+    benchmark_id: str
+    ours: float
+    theirs: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON shape of one disagreement."""
+        return {
+            "model_id": self.model_id,
+            "benchmark_id": self.benchmark_id,
+            "ours": self.ours,
+            "theirs": self.theirs,
+        }
+
+
+@dataclass
+class VerifyResult:
+    """The outcome of a comparison.
+
+    Attributes
+    ----------
+    overlap : int
+        Number of (model, benchmark) pairs both sides hold a value for.
+    agree : int
+        Number of those pairs whose best values differ by at most ``tolerance``.
+    tolerance : float
+        The agreement tolerance used, on the 0-1 scale.
+    disagreements : list of Disagreement
+        The other pairs, largest difference first. Ids are the left side's.
+    pairs : pandas.DataFrame
+        Every overlapping pair: model_id, benchmark_id, ours, theirs, difference (ours −
+        theirs), agree.
+    same_source : pandas.DataFrame
+        The pairs both sides attribute to the same publication, compared within it: the
+        columns of ``pairs`` plus ``publication`` (the normalised source URL).
+    """
+
+    overlap: int
+    agree: int
+    tolerance: float
+    disagreements: list[Disagreement] = field(default_factory=list)
+    pairs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_PAIR_COLUMNS))
+    same_source: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=[*_PAIR_COLUMNS, "publication"])
+    )
+
+    @property
+    def agreement(self) -> float:
+        """Share of overlapping pairs that agree (0.0 when nothing overlaps)."""
+        return self.agree / self.overlap if self.overlap else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON shape printed by ``opengap verify --json``."""
+        same = self.same_source
+        return {
+            "overlap": self.overlap,
+            "agree": self.agree,
+            "tolerance": self.tolerance,
+            "disagreements": [d.to_dict() for d in self.disagreements],
+            "same_source": {
+                "overlap": len(same),
+                "agree": int(same["agree"].sum()),
+                "disagreements": [d.to_dict() for d in _disagreements(same)],
+            },
+        }
+
+
+def verify(
+    left: str | Path,
+    kind: str,
+    path: str | Path,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> VerifyResult:
+    """Compare the scores of ``left`` with those an import of ``kind`` reads from ``path``.
+
+    Parameters
+    ----------
+    left : str or Path
+        ``"snapshot"`` (the bundled snapshot), a directory or file in opengap's CSV format, or
+        a store file.
+    kind : str
+        The import kind of the right side (``epoch-hub``, ``csv``, ...).
+    path : str or Path
+        The file or directory to read as ``kind``.
+    tolerance : float
+        Largest difference (on the 0-1 scale) that still counts as agreement.
+
+    Returns
+    -------
+    VerifyResult
+        Overlap, agreement and the disagreeing pairs.
+
+    Raises
+    ------
+    BadArgument
+        A negative or non-finite tolerance.
+    MissingPath, UnknownKind, MalformedFile, OpengapError
+        A side that does not exist or cannot be read (a left file that is neither CSV nor a
+        store).
+
+    Examples
+    --------
+    >>> hub = "../shared/data/epoch-benchmarking-hub"
+    >>> result = verify("snapshot", "epoch-hub", hub)  # doctest: +SKIP
+    >>> result.overlap, result.agree  # doctest: +SKIP
+    (207, 121)
+    """
+    if not tolerance >= 0 or tolerance == float("inf"):
+        raise BadArgument(f"tolerance must be a non-negative number, not {tolerance}")
+    target = _left_path(left)
+    batch = sources.read_path(kind, path)
+    with _left_store(target) as ours, _memory_store() as theirs:
+        theirs.apply_batch(batch)
+        their_scores = _fraction_scores(theirs)
+        mapping = _match(ours, theirs, their_scores)
+        our_scores = _fraction_scores(ours)
+    their_scores = their_scores.assign(
+        model_id=their_scores["model_id"].map(mapping["model"]),
+        benchmark_id=their_scores["benchmark_id"].map(mapping["benchmark"]),
+    ).dropna(subset=_KEYS)
+    pairs = _compare(_best(our_scores, _KEYS), _best(their_scores, _KEYS), _KEYS, tolerance)
+    by_source = [*_KEYS, "publication"]
+    same = _compare(
+        _best(our_scores, by_source), _best(their_scores, by_source), by_source, tolerance
+    )
+    return VerifyResult(
+        overlap=len(pairs),
+        agree=int(pairs["agree"].sum()),
+        tolerance=tolerance,
+        disagreements=_disagreements(pairs),
+        pairs=pairs,
+        same_source=same,
+    )
+
+
+def _best(scores: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Return the best (max) value per group of ``keys``."""
+    best: pd.DataFrame = (
+        scores.dropna(subset=keys).groupby(keys, as_index=False).agg(value=("value", "max"))
+    )
+    return best
+
+
+def _compare(
+    ours: pd.DataFrame, theirs: pd.DataFrame, keys: list[str], tolerance: float
+) -> pd.DataFrame:
+    pairs = ours.merge(theirs, on=keys, suffixes=("", "_r"))
+    pairs = pairs.rename(columns={"value": "ours", "value_r": "theirs"})
+    pairs["difference"] = pairs["ours"] - pairs["theirs"]
+    pairs["agree"] = pairs["difference"].abs() <= tolerance + _EPSILON
+    columns = [*_PAIR_COLUMNS, *[k for k in keys if k not in _KEYS]]
+    return pairs[columns].sort_values(keys, ignore_index=True)
+
+
+def _disagreements(pairs: pd.DataFrame) -> list[Disagreement]:
+    """Return the pairs that do not agree, largest difference first."""
+    off = pairs[~pairs["agree"].astype(bool)]
+    off = off.loc[off["difference"].abs().sort_values(ascending=False, kind="stable").index]
+    return [
+        Disagreement(str(m), str(b), float(o), float(t))
+        for m, b, o, t in zip(
+            off["model_id"], off["benchmark_id"], off["ours"], off["theirs"], strict=True
+        )
+    ]
+
+
+def publication(url: str | None) -> str | None:
+    """Return the key under which two source URLs name the same publication.
+
+    Scheme, ``www.``, query, fragment and trailing slash are dropped and arXiv links are
+    folded to ``arxiv.org/abs/<id>`` (abs, pdf, html and versions alike).
+
+    >>> publication("http://arxiv.org/pdf/2412.19437v2.pdf")
+    'arxiv.org/abs/2412.19437'
+    """
+    if not url or not url.strip():
+        return None
+    text = url.strip().lower()
+    arxiv = _ARXIV.search(text)
+    if arxiv:
+        return f"arxiv.org/abs/{arxiv.group(1)}"
+    text = re.sub(r"^[a-z]+://", "", text)
+    text = re.sub(r"^www\.", "", text)
+    text = re.split(r"[?#]", text, maxsplit=1)[0]
+    return text.rstrip("/") or None
+
+
+@contextmanager
+def _memory_store() -> Iterator[Store]:
+    store = Store(":memory:")
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _left_path(left: str | Path) -> Path:
+    """Return the path of the left side (``snapshot`` is the bundled snapshot directory)."""
+    target = Path(left)
+    if str(left) == SNAPSHOT and not target.exists():
+        target = SNAPSHOT_DIR
+    if not target.exists():
+        raise MissingPath(f"{left}: no such file or directory")
+    return target
+
+
+@contextmanager
+def _left_store(target: Path) -> Iterator[Store]:
+    """Yield a store holding the left side: a CSV import in memory, or an existing store file."""
+    if target.is_dir() or target.suffix.lower() == ".csv":
+        with _memory_store() as store:
+            store.apply_batch(sources.read_path("csv", target))
+            yield store
+        return
+    store = Store(target, read_only=True)  # raises a one-line error for a non-store file
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _fraction_scores(store: Store) -> pd.DataFrame:
+    """Return every score of a fraction-valued benchmark, with its publication key."""
+    frame = store.query(
+        "SELECT s.model_id, s.benchmark_id, s.value, s.source_url FROM scores s "
+        "JOIN benchmarks b USING (benchmark_id) "
+        "WHERE coalesce(b.is_fraction, TRUE) AND s.value IS NOT NULL"
+    )
+    frame["publication"] = [
+        publication(u) if isinstance(u, str) else None for u in frame["source_url"]
+    ]
+    return frame.drop(columns="source_url")
+
+
+def _match(ours: Store, theirs: Store, their_scores: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Map the right side's model and benchmark ids to the left side's, through aliases.
+
+    A right-hand model matches by its id only (an epoch-hub id is a version id such as
+    ``gpt-4o-2024-08-06``; list it among the left model's aliases): display and group names
+    are too loose ("Gemma 2 9B" names both the base and the instruction-tuned model). A
+    benchmark matches by its id, then by each of its names on the right side.
+    """
+    mapping: dict[str, dict[str, str]] = {"model": {}, "benchmark": {}}
+    for ident in their_scores["model_id"].unique():
+        found = ours.resolve("model", str(ident))
+        if found is not None:
+            mapping["model"][str(ident)] = found
+    names = theirs.query(
+        "SELECT target_id, alias FROM aliases WHERE kind = 'benchmark' ORDER BY priority, alias"
+    )
+    aliases: dict[str, list[str]] = {}
+    for target, alias in names.itertuples(index=False):
+        aliases.setdefault(str(target), []).append(str(alias))
+    for ident in their_scores["benchmark_id"].unique():
+        for name in [str(ident), *aliases.get(str(ident), [])]:
+            found = ours.resolve("benchmark", name)
+            if found is not None:
+                mapping["benchmark"][str(ident)] = found
+                break
+    return mapping

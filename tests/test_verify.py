@@ -1,0 +1,170 @@
+"""opengap verify: a hand-made comparison with a known answer, errors, and the Epoch hub."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from opengap.cli import app
+from opengap.errors import BadArgument, MissingPath, OpengapError, UnknownKind
+from opengap.verify import VerifyResult, publication, verify
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "data.md"
+
+LEFT_MODELS = """model_id,name,weights,aliases
+alpha,Alpha,open,alpha-2024-01-01;Alpha Chat
+beta,Beta,closed,
+gamma,Gamma,closed,
+"""
+LEFT_BENCHMARKS = """benchmark_id,name,domain,ceiling
+mmlu,MMLU,knowledge,1
+gpqa-diamond,GPQA Diamond,knowledge,1
+elo,Some Elo,other,3000
+"""
+LEFT_SCORES = """model_id,benchmark_id,value,source,source_url
+alpha,mmlu,0.70,Paper A,https://arxiv.org/abs/2401.00001
+alpha,mmlu,0.60,Paper B,https://example.org/b
+alpha,gpqa-diamond,0.50,Paper A,https://arxiv.org/abs/2401.00001
+beta,mmlu,0.80,Card,https://example.org/beta
+gamma,mmlu,0.30,Card,https://example.org/gamma
+alpha,elo,1200,Arena,https://example.org/arena
+"""
+# The right side names alpha by a version id the left lists as an alias, gives two values for
+# alpha/mmlu (the best, 0.72, is 2 points off: agrees), one for alpha/gpqa (0.40: 10 points
+# off), beta by its id (0.80: agrees) and a model the left does not know.
+RIGHT_MODELS = """model_id,name
+alpha-2024-01-01,Alpha (January)
+beta,Beta
+delta,Delta
+"""
+RIGHT_BENCHMARKS = """benchmark_id,name,domain,ceiling,aliases
+massive-multitask,MMLU,knowledge,1,
+gpqa,GPQA,knowledge,1,GPQA Diamond
+elo,Some Elo,other,3000,
+"""
+RIGHT_SCORES = """model_id,benchmark_id,value,source,source_url
+alpha-2024-01-01,massive-multitask,0.72,Paper A,http://arxiv.org/pdf/2401.00001v2.pdf
+alpha-2024-01-01,massive-multitask,0.65,Other,https://example.org/other
+alpha-2024-01-01,gpqa,0.40,Other,https://example.org/other
+beta,massive-multitask,0.80,Card,https://www.example.org/beta/
+delta,massive-multitask,0.90,Card,https://example.org/delta
+alpha-2024-01-01,elo,1500,Arena,https://example.org/arena
+"""
+
+
+def _write(folder: Path, models: str, benchmarks: str, scores: str) -> Path:
+    folder.mkdir()
+    (folder / "models.csv").write_text(models)
+    (folder / "benchmarks.csv").write_text(benchmarks)
+    (folder / "scores.csv").write_text(scores)
+    return folder
+
+
+@pytest.fixture
+def sides(tmp_path: Path) -> tuple[Path, Path]:
+    left = _write(tmp_path / "left", LEFT_MODELS, LEFT_BENCHMARKS, LEFT_SCORES)
+    right = _write(tmp_path / "right", RIGHT_MODELS, RIGHT_BENCHMARKS, RIGHT_SCORES)
+    return left, right
+
+
+def test_known_answer(sides: tuple[Path, Path]) -> None:
+    left, right = sides
+    result = verify(left, "csv", right)
+    # alpha/mmlu (0.70 vs best 0.72), alpha/gpqa (0.50 vs 0.40), beta/mmlu (0.80 vs 0.80);
+    # gamma has no right-hand value, delta no left-hand model, the Elo is not a fraction.
+    assert (result.overlap, result.agree) == (3, 2)
+    assert result.to_dict()["disagreements"] == [
+        {"model_id": "alpha", "benchmark_id": "gpqa-diamond", "ours": 0.5, "theirs": 0.4}
+    ]
+    assert result.agreement == pytest.approx(2 / 3)
+
+
+def test_tolerance_is_inclusive_and_configurable(sides: tuple[Path, Path]) -> None:
+    left, right = sides
+    assert verify(left, "csv", right, tolerance=0.0199).agree == 1
+    assert verify(left, "csv", right, tolerance=0.2).agree == 3
+
+
+def test_same_publication_pairs(sides: tuple[Path, Path]) -> None:
+    left, right = sides
+    same = verify(left, "csv", right).to_dict()["same_source"]
+    # Paper A (arXiv abs vs pdf v2) for alpha/mmlu, and beta's card (www., trailing slash).
+    assert (same["overlap"], same["agree"]) == (2, 2)
+
+
+def test_store_file_as_left_side(sides: tuple[Path, Path], tmp_path: Path) -> None:
+    left, right = sides
+    db = tmp_path / "left.duckdb"
+    assert CliRunner().invoke(app, ["import", "csv", str(left), "--db", str(db)]).exit_code == 0
+    result = verify(db, "csv", right)
+    assert (result.overlap, result.agree) == (3, 2)
+
+
+def test_publication_keys() -> None:
+    assert publication("http://arxiv.org/pdf/2412.19437v2.pdf") == "arxiv.org/abs/2412.19437"
+    assert publication("https://arxiv.org/html/2412.19437") == "arxiv.org/abs/2412.19437"
+    assert publication("https://www.Example.org/a/#frag") == "example.org/a"
+    assert publication("  ") is None
+
+
+def test_errors(sides: tuple[Path, Path], tmp_path: Path) -> None:
+    left, right = sides
+    with pytest.raises(MissingPath, match="no such file"):
+        verify(tmp_path / "nowhere", "csv", right)
+    with pytest.raises(UnknownKind, match="unknown import kind 'bogus'"):
+        verify(left, "bogus", right)
+    with pytest.raises(BadArgument, match="tolerance"):
+        verify(left, "csv", right, tolerance=-0.1)
+    not_a_store = tmp_path / "notes.txt"
+    not_a_store.write_text("hello")
+    with pytest.raises(OpengapError, match="cannot open the store"):
+        verify(not_a_store, "csv", right)
+
+
+def test_cli(sides: tuple[Path, Path]) -> None:
+    left, right = sides
+    runner = CliRunner()
+    out = runner.invoke(app, ["verify", str(left), "--against", "csv", str(right), "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["overlap"] == 3
+    table = runner.invoke(app, ["verify", str(left), "--against", "csv", str(right)])
+    assert table.exit_code == 0 and "3 overlapping" in table.stdout
+    bad = runner.invoke(app, ["verify", str(left), "--against", "bogus", str(right)])
+    assert bad.exit_code == 2
+    assert bad.stderr.strip().startswith("Error: unknown import kind 'bogus'")
+
+
+# ------------------------------------------------------------------ the real Epoch hub
+@pytest.fixture(scope="module")
+def hub_result(shared_data: Path) -> VerifyResult:
+    return verify("snapshot", "epoch-hub", shared_data / "epoch-benchmarking-hub")
+
+
+def test_hub_overlap(hub_result: VerifyResult) -> None:
+    assert hub_result.overlap >= 100
+
+
+def test_hub_same_publication_agreement(hub_result: VerifyResult) -> None:
+    """Where both sides quote the same publication, at least 90% agree within 2 points."""
+    same = hub_result.same_source
+    assert len(same) >= 50
+    assert same["agree"].mean() >= 0.90
+
+
+def test_hub_overall_agreement_floor(hub_result: VerifyResult) -> None:
+    """Best-versus-best agreement; below 90% by construction, see docs/data.md."""
+    assert hub_result.agreement >= 0.55
+
+
+def test_every_hub_disagreement_is_explained(hub_result: VerifyResult) -> None:
+    explained = set(re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|", DOCS.read_text(), re.M))
+    missing = [
+        (d.model_id, d.benchmark_id)
+        for d in hub_result.disagreements
+        if (d.model_id, d.benchmark_id) not in explained
+    ]
+    assert missing == [], "explain these in docs/data.md"
