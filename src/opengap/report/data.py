@@ -1,0 +1,288 @@
+"""What a report shows, computed once: :class:`ReportData` and :func:`collect`.
+
+``collect`` calls the library (fit, gap, breakdowns, sensitivity, catalogue) and keeps the
+results in the shapes those functions return; the HTML report and the dashboard render the same
+record. A section whose analysis cannot be computed on the data (too few models in a domain, no
+harness categories…) keeps the library's one-line reason instead of failing the whole report.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from opengap import __version__, catalog, fitting
+from opengap import gap as gap_lib
+from opengap.errors import BadConfiguration, NoFit, OpengapError
+from opengap.store import Store
+
+Progress = Callable[[str, int, int], None]
+"""Progress callback: ``(task description, done, total)``."""
+
+REPORT_BOOTSTRAP = 50
+"""Bootstrap refits of the fit the report makes when the store holds none (90% intervals)."""
+
+IMPORT_COLUMNS = [
+    "import_id", "kind", "path", "sha256", "options", "rows_read", "rows_accepted",
+    "rows_rejected", "imported_at",
+]  # fmt: skip
+
+# FitConfig field -> `opengap fit` option, for the reproduce command.
+_FIT_OPTIONS = {
+    "bootstrap": "--bootstrap", "scale": "--scale", "loss": "--loss",
+    "pin_benchmark": "--pin-benchmark",
+}  # fmt: skip
+
+
+@dataclass
+class ReportData:
+    """Everything one report (or dashboard page) shows, as the library returned it.
+
+    Attributes
+    ----------
+    fit : FitResult
+        The fit the report shows (the store's latest, or one made for the report).
+    gap : dict
+        :func:`opengap.gap.gap` (open vs closed, method ``lag``) as ``to_dict()``.
+    breakdowns : dict of str to DataFrame
+        :func:`opengap.gap.breakdowns`: ``domain``, ``country`` and ``size`` tables.
+    sensitivity : dict or None
+        :func:`opengap.gap.sensitivity` as ``to_dict()``; None when it could not be computed.
+    imports : DataFrame
+        The store's ``imports`` table (sources, counts, hashes).
+    counts : dict of str to int
+        Rows per store table.
+    generated_at : str
+        UTC time the data were collected (ISO 8601).
+    problems : dict of str to str
+        Section name -> one-line reason, for sections that could not be computed.
+    fitted_now : bool
+        Whether ``collect`` made the fit (the store held none).
+    """
+
+    fit: fitting.FitResult
+    gap: dict[str, Any]
+    breakdowns: dict[str, pd.DataFrame]
+    sensitivity: dict[str, Any] | None
+    imports: pd.DataFrame
+    counts: dict[str, int]
+    generated_at: str
+    problems: dict[str, str] = field(default_factory=dict)
+    fitted_now: bool = False
+
+    @property
+    def headline(self) -> str:
+        """The gap in one sentence (the gap report's headline)."""
+        return str(self.gap.get("headline") or "")
+
+    @property
+    def unit(self) -> str:
+        """Unit of capability values: ``points`` or ``logits``."""
+        return "logits" if self.fit.scale == "raw" else "points"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record as JSON-friendly values (the dashboard's JSON twin of the report)."""
+        return {
+            "fit_id": self.fit.fit_id,
+            "generated_at": self.generated_at,
+            "headline": self.headline,
+            "gap": self.gap,
+            "breakdowns": {k: _rows(v) for k, v in self.breakdowns.items()},
+            "sensitivity": self.sensitivity,
+            "benchmarks": _rows(benchmark_table(self.fit)),
+            "provenance": provenance(self),
+            "problems": self.problems,
+        }
+
+
+def collect(
+    store: Store,
+    *,
+    fit_id: str | None = None,
+    sensitivity: bool = True,
+    progress: Progress | None = None,
+) -> ReportData:
+    """Compute everything a report shows.
+
+    An empty store is first filled with the bundled snapshot; a store without a fit gets one
+    (the default preset with :data:`REPORT_BOOTSTRAP` bootstrap refits, saved).
+
+    Parameters
+    ----------
+    store : Store
+        The catalogue (opened writable when it may need the snapshot or a fit).
+    fit_id : str, optional
+        Show this stored fit instead of the latest.
+    sensitivity : bool
+        Run the sensitivity refits (the slowest part); without them the section says so.
+    progress : callable, optional
+        ``progress(task, done, total)`` while fitting and refitting.
+
+    Returns
+    -------
+    ReportData
+
+    Raises
+    ------
+    BadConfiguration
+        The store is empty and this installation ships no snapshot.
+    NoFit
+        ``fit_id`` names no stored fit.
+    """
+    fit, fitted_now = _fit(store, fit_id, progress)
+    gap = gap_lib.gap(store, fit_id=fit.fit_id, progress=progress).to_dict()
+    problems: dict[str, str] = {}
+    try:
+        parts = gap_lib.breakdowns(store, fit_id=fit.fit_id, progress=progress)
+    except OpengapError as exc:
+        parts, problems["breakdowns"] = {}, str(exc)
+    sens: dict[str, Any] | None = None
+    if not sensitivity:
+        problems["sensitivity"] = "not computed for this page"
+    else:
+        try:
+            sens = gap_lib.sensitivity(store, fit_id=fit.fit_id, progress=progress).to_dict()
+        except OpengapError as exc:
+            problems["sensitivity"] = str(exc)
+    imports = store.query(f"SELECT {', '.join(IMPORT_COLUMNS)} FROM imports ORDER BY import_id")
+    return ReportData(
+        fit=fit, gap=gap, breakdowns=parts, sensitivity=sens, imports=imports,
+        counts=store.counts(), generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        problems=problems, fitted_now=fitted_now,
+    )  # fmt: skip
+
+
+def _fit(
+    store: Store, fit_id: str | None, progress: Progress | None
+) -> tuple[fitting.FitResult, bool]:
+    if store.is_empty():
+        catalog.init_store(store)
+        if store.is_empty():
+            raise BadConfiguration(
+                "the store is empty and this installation ships no bundled snapshot; "
+                "import data first (e.g. opengap import epoch-hub PATH)"
+            )
+    try:
+        return fitting.load_fit(store, fit_id), False
+    except NoFit:
+        if fit_id is not None:
+            raise
+
+    def bootstrap_progress(done: int, total: int) -> None:
+        if progress is not None:
+            progress("fit (bootstrap)", done, total)
+
+    fit = fitting.run_fit(store, preset="default", bootstrap=REPORT_BOOTSTRAP,
+                          progress=bootstrap_progress)  # fmt: skip
+    return fit, True
+
+
+# --------------------------------------------------------------------------- derived tables
+def benchmark_table(fit: fitting.FitResult) -> pd.DataFrame:
+    """Return the fit's benchmarks by difficulty, with the frontier models' expected scores.
+
+    ``p_best_closed`` and ``p_best_open`` are σ(α (C − D)) for the best closed and the best open
+    model of the fit (the fraction of the way from chance to ceiling each is expected to
+    score); ``discriminates`` is true when the best closed model's expected score is between 0.1
+    and 0.9, i.e. the benchmark still separates models at the frontier.
+    """
+    frame = fit.benchmarks.copy()
+    best: dict[str, float] = {}
+    models = fit.models
+    raw = pd.to_numeric(models["capability_raw"], errors="coerce")
+    for weights in ("closed", "open"):
+        values = raw[models["weights"].astype(object) == weights].dropna()
+        best[weights] = float(values.max()) if len(values) else math.nan
+    slope = pd.to_numeric(frame["slope"], errors="coerce").to_numpy(dtype=float)
+    difficulty = pd.to_numeric(frame["difficulty_raw"], errors="coerce").to_numpy(dtype=float)
+    for weights in ("closed", "open"):
+        frame[f"p_best_{weights}"] = 1.0 / (1.0 + np.exp(-slope * (best[weights] - difficulty)))
+    p = frame["p_best_closed"].to_numpy(dtype=float)
+    frame["discriminates"] = (p > 0.1) & (p < 0.9)
+    keep = ["benchmark_id", "name", "domain", "difficulty", "slope", "n_observations",
+            "p_best_closed", "p_best_open", "discriminates"]  # fmt: skip
+    return frame[keep].sort_values("difficulty", na_position="last").reset_index(drop=True)
+
+
+def provenance(data: ReportData) -> dict[str, Any]:
+    """Return where the report's numbers come from and how to reproduce them."""
+    fit = data.fit
+    return {
+        "fit_id": fit.fit_id,
+        "preset": fit.preset,
+        "scale": fit.scale,
+        "config": fit.config.to_dict(),
+        "fit_provenance": fit.provenance,
+        "imports": _rows(data.imports),
+        "counts": data.counts,
+        "opengap_version": __version__,
+        "generated_at": data.generated_at,
+        "reproduce": reproduce_command(data.imports, fit),
+    }
+
+
+def reproduce_command(imports: pd.DataFrame, fit: fitting.FitResult) -> str:
+    """Return one shell line that rebuilds this report from the recorded sources.
+
+    It imports every recorded source into a new store (the bundled snapshot with
+    ``opengap init``), fits with the options the fit was made with, and writes the report. The
+    fit id of the new report equals this one when the files are unchanged (same sha256).
+    """
+    steps = ["export OPENGAP_DB=opengap-reproduce.duckdb"]
+    snapshot = str(catalog.SNAPSHOT_DIR.resolve())
+    for row in _rows(imports):
+        path = str(row.get("path") or "")
+        if row.get("kind") == "csv" and _same_path(path, snapshot):
+            steps.append("opengap init")
+            continue
+        step = f"opengap import {shlex.quote(str(row.get('kind')))} {shlex.quote(path)}"
+        for option in str(row.get("options") or "").split(";"):
+            if "=" in option:
+                key, value = option.split("=", 1)
+                step += f" --{key} {shlex.quote(value)}"
+        steps.append(step)
+    fit_step = f"opengap fit --preset {shlex.quote(fit.preset)}"
+    config = fit.config.to_dict()
+    for name in fit.config.explicit:
+        if name in _FIT_OPTIONS and config.get(name) is not None:
+            fit_step += f" {_FIT_OPTIONS[name]} {shlex.quote(str(config[name]))}"
+        elif name == "anchors":
+            for model, value in config.get("anchors") or []:
+                fit_step += f" --anchor {shlex.quote(f'{model}={value:g}')}"
+    steps += [fit_step, "opengap report -o report.html"]
+    return " && ".join(steps)
+
+
+def _same_path(a: str, b: str) -> bool:
+    try:
+        return Path(a).resolve() == Path(b)
+    except OSError:
+        return False
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")
+    ]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
