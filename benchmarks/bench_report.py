@@ -82,6 +82,8 @@ def main() -> None:
             print(f"import: {time.perf_counter() - began:.2f} s, {result.rows_accepted} rows "
                   f"(report bootstrap: {REPORT_BOOTSTRAP} refits)")  # fmt: skip
             write(store, output, "cold (fit + report)")
+        # Reopened, as a second `opengap report` would: nothing cached but the stored fit.
+        with Store(Path(tmp) / "hub.duckdb") as store:
             write(store, output, "warm (stored fit)")
         print(f"report: {output}" if args.out else "report written to a temporary file")
 

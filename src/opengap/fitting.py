@@ -9,6 +9,7 @@ report and the dashboard read fits through :func:`load_fit`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -279,6 +280,11 @@ def refit(
     if save:
         save_fit(store, result)
     return result
+
+
+def catalogue_state(store: Store) -> tuple[Any, ...]:
+    """Return a key that changes whenever the store's catalogue changes (for caching refits)."""
+    return fit_store.catalogue_state(store)
 
 
 def load_fit(store: Store, fit_id: str | None = None) -> FitResult:
@@ -600,6 +606,7 @@ def _resolve_scale(
     index = {u: i for i, u in enumerate(units)}
     fallback = _table_resolver(units, meta)
 
+    @functools.cache
     def locate(ref: str) -> str | None:
         found = resolver(ref)
         if found is None or found not in index:
@@ -717,13 +724,15 @@ def _scaled_se(est: CapabilityEstimator, scale: ScaleMap) -> np.ndarray:
         return np.full(n, np.nan)
     if scale.kind != "eci":
         return np.asarray(np.abs(scale.slope) * est.se_capability_, dtype=np.float64)
-    out = np.empty(n)
-    for i in range(n):
-        grad = scale.gradient(est.capability_, i)
-        idx = np.array(list(grad), dtype=np.intp)
-        g = np.array([grad[j] for j in idx])
-        out[i] = math.sqrt(max(float(g @ cov[np.ix_(idx, idx)] @ g), 0.0))
-    return out
+    # Row i of ``grad`` is ∂(scaled value of model i)/∂C (see ScaleMap.gradient): the delta
+    # method for all models at once.
+    grad = np.zeros((n, n))
+    rows = np.arange(n)
+    for i in rows:
+        for j, g in scale.gradient(est.capability_, int(i)).items():
+            grad[i, j] += g
+    var = np.einsum("ij,jk,ik->i", grad, cov, grad)
+    return np.asarray(np.sqrt(np.maximum(var, 0.0)), dtype=np.float64)
 
 
 def _benchmarks_frame(
@@ -773,7 +782,18 @@ def _offsets_frame(
         for i, name in enumerate(names)
     ]
     rows += [(name, math.nan, int(counts.get(name, 0)), False, False) for name in folded]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    draws = est.draws_offset_
+    if draws is not None and draws.shape[1] == len(names):
+        ok = est.draws_converged_ if est.draws_converged_ is not None else slice(None)
+        kept = draws[ok]
+        low = np.full(len(frame), np.nan)
+        high = np.full(len(frame), np.nan)
+        if len(kept):
+            # 90% interval over the bootstrap refits (the reference category is 0 in each).
+            low[: len(names)], high[: len(names)] = np.percentile(kept, [5.0, 95.0], axis=0)
+        frame["ci_low"], frame["ci_high"] = low, high
+    return frame
 
 
 def _diagnostics(
@@ -830,7 +850,14 @@ def _fit_id(
     settings.update(resolved_scale=scale, resolved_anchors=anchors, resolved_pin=pin)
     digest.update(json.dumps(_json(settings), sort_keys=True).encode())
     table = data[OBS_COLUMNS].sort_values(["model_id", "benchmark_id", "score"], kind="stable")
-    digest.update(table.to_csv(index=False, float_format="%.12g").encode())
+    # Text columns joined by a separator, numbers as little-endian doubles: the same data gives
+    # the same id on any machine, without formatting every value.
+    for col in ("model_id", "benchmark_id", "harness"):
+        text = table[col].astype(object).where(table[col].notna(), "").astype(str)
+        digest.update("\x1f".join(text.tolist()).encode() + b"\x1e")
+    for col in ("score", "n_items"):
+        values = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype="<f8")
+        digest.update(np.round(values, 12).tobytes())
     return digest.hexdigest()[:16]
 
 
@@ -857,6 +884,7 @@ def _provenance(
     }
 
 
+@functools.cache
 def _git_commit() -> str | None:
     here = Path(__file__).resolve().parent
     try:

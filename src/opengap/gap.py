@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import pandas as pd
@@ -657,10 +658,6 @@ def _subsets(
     return {path.name: ids}
 
 
-HARNESS_DRAWS = 100
-"""Most resampled refits used for harness-offset intervals when the fit carries no offset draws."""
-
-
 def _harness(
     store: Store,
     fit: fitting.FitResult,
@@ -684,9 +681,8 @@ def _harness(
         return {"skipped": f"harness fit failed: {exc}"}
     offsets = pd.DataFrame(refit.offsets)
     per_logit = _points_per_logit(refit)
-    if not {"ci_low", "ci_high"} <= set(offsets.columns):
-        low, high = _offset_intervals(refit, offsets, progress)
-        offsets["ci_low"], offsets["ci_high"] = low, high
+    if not {"ci_low", "ci_high"} <= set(offsets.columns):  # a fit without bootstrap draws
+        offsets["ci_low"], offsets["ci_high"] = np.nan, np.nan
     rows = []
     for rec in offsets.to_dict(orient="records"):
         row = {str(k): _plain(v) for k, v in rec.items()}
@@ -725,47 +721,6 @@ def _points_per_logit(fit: fitting.FitResult) -> float:
     return float(np.polyfit(raw[ok], cap[ok], 1)[0])
 
 
-def _offset_intervals(
-    fit: fitting.FitResult, offsets: pd.DataFrame, progress: Progress | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return 5th/95th percentiles of each harness offset over resampled refits.
-
-    The same resampling as the fit's bootstrap (each model's own results, with replacement),
-    refitted without bootstrap, at most :data:`HARNESS_DRAWS` times.
-    """
-    from opengap import fitting
-    from opengap.fit.bootstrap import resample_by_model
-
-    n = min(int(fit.config.bootstrap), HARNESS_DRAWS)
-    names = [str(h) for h in offsets["harness"]]
-    if n == 0:
-        return np.full(len(names), np.nan), np.full(len(names), np.nan)
-    obs = fit.observations[["model_id", "benchmark_id", "score", "n_items", "harness"]].copy()
-    obs["harness"] = harness_categories(obs["harness"])
-    codes, uniques = pd.factorize(obs["model_id"])
-    config = dataclasses.replace(fit.config, bootstrap=0, cv_folds=0, scale="raw", anchors=(),
-                                 offsets="harness")
-    rng = np.random.default_rng(fit.config.seed)
-    samples = np.full((n, len(names)), np.nan)
-    for k in range(n):
-        _tick(progress, "harness offset refits", k, n)
-        weights = resample_by_model(codes.astype(np.intp), len(uniques), rng).astype(int)
-        sample = obs.loc[np.repeat(obs.index.to_numpy(), weights)]
-        try:
-            result = fitting.fit_observations(sample, config)
-        except OpengapError:
-            continue
-        found = dict(zip(result.offsets["harness"].astype(str), result.offsets["offset"],
-                         strict=True))
-        samples[k] = [found.get(name, np.nan) for name in names]
-    _tick(progress, "harness offset refits", n, n)
-    low, high = np.full(len(names), np.nan), np.full(len(names), np.nan)
-    seen = np.isfinite(samples).any(axis=0)  # a category absent from every draw has no interval
-    if seen.any():
-        low[seen], high[seen] = np.nanpercentile(samples[:, seen], [5.0, 95.0], axis=0)
-    return low, high
-
-
 def _base_models(fit: fitting.FitResult) -> pd.DataFrame:
     models = fit.models.copy()
     for column in ("name", "weights", "n_benchmarks", "se_laplace", "ci_low", "ci_high"):
@@ -801,7 +756,17 @@ def refit_fit(
     from opengap import fitting
 
     config = dataclasses.replace(fit.config, **changes)
-    return fitting.refit(store, config)
+    memo = _REFITS.setdefault(store, {})
+    state = fitting.catalogue_state(store)
+    if memo.get(config, (None, None))[0] != state:
+        # The report asks for the same domain refits in its breakdowns and its sensitivity.
+        memo[config] = (state, fitting.refit(store, config))
+    return memo[config][1]
+
+
+_REFITS: WeakKeyDictionary[Store, dict[Any, tuple[Any, fitting.FitResult]]] = (
+    WeakKeyDictionary()
+)
 
 
 # --------------------------------------------------------------------------- helpers

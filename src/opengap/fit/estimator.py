@@ -491,6 +491,7 @@ class CapabilityEstimator:
         self.draws_: FloatArray | None = None
         self.draws_difficulty_: FloatArray | None = None
         self.draws_slope_: FloatArray | None = None
+        self.draws_offset_: FloatArray | None = None
         self.draws_converged_: BoolArray | None = None
         self.bootstrap_seconds_ = 0.0
         if not self.n_bootstrap:
@@ -505,8 +506,9 @@ class CapabilityEstimator:
             progress=self.progress,
         )
         self.bootstrap_seconds_ = time.perf_counter() - t0
-        c, d, alpha, _ = self._identified(thetas)
+        c, d, alpha, delta = self._identified(thetas)
         self.draws_, self.draws_difficulty_, self.draws_slope_ = c, d, alpha
+        self.draws_offset_ = delta
         self.draws_converged_ = converged
 
 

@@ -229,30 +229,43 @@ def _unit_dates(best: pd.DataFrame, meta: pd.DataFrame) -> pd.Series:
 
 def _unit_table(best: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     """Metadata per unit: a model's own row, or for a group a summary of its versions."""
-    rows: list[dict[str, Any]] = []
     dates = _unit_dates(best, meta)
-    for unit, versions in best.groupby("unit", sort=True)["model_id"]:
-        members = [v for v in pd.unique(versions) if v in meta.index]
-        unit_id = str(unit)
-        row: dict[str, Any] = {"model_id": unit_id}
-        if unit_id in meta.index and members == [unit_id]:
-            for col in UNIT_COLUMNS[1:]:
-                row[col] = _plain(meta.at[unit_id, col]) if col in meta.columns else None
-        else:
-            sub = meta.loc[members] if members else meta.iloc[0:0]
-            row["name"] = _group_name(unit_id, meta, sub)
-            for col in UNIT_COLUMNS[2:]:
-                row[col] = _agree(sub[col]) if col in sub.columns else None
+    members = best[["unit", "model_id"]].drop_duplicates()
+    members = members.loc[members["model_id"].isin(meta.index)]
+    per_unit: dict[str, list[str]] = {}
+    for unit, model_id in zip(members["unit"].astype(str), members["model_id"], strict=True):
+        per_unit.setdefault(unit, []).append(model_id)
+    # Plain Python over the few rows involved: refits call this dozens of times per analysis.
+    facts = meta.reindex(pd.unique(members["model_id"]))
+    columns = [c for c in UNIT_COLUMNS[1:] if c in facts.columns]
+    records = {
+        model_id: {c: _plain(v) for c, v in zip(columns, values, strict=True)}
+        for model_id, values in zip(
+            facts.index, facts[columns].astype(object).itertuples(index=False), strict=True
+        )
+    }
+    own_names = meta["name"].to_dict() if "name" in meta.columns else {}
+    rows = []
+    for unit in sorted(best["unit"].astype(str).unique()):
+        listed = per_unit.get(unit, [])
+        row: dict[str, Any] = dict.fromkeys(UNIT_COLUMNS) | {"model_id": unit}
+        if listed == [unit]:  # a model that is its own unit keeps its catalogue row
+            row.update(records[unit])
+        else:  # a group of versions keeps each fact its versions agree on
+            versions = [records[m] for m in listed]
+            names = [v["name"] for v in versions if isinstance(v.get("name"), str)]
+            row["name"] = _group_name(unit, own_names.get(unit), names)
+            for col in columns[1:]:
+                row[col] = _agree([v[col] for v in versions])
         released = dates.get(unit)
         row["release_date"] = None if pd.isna(released) else pd.Timestamp(released).date()
         rows.append(row)
     return pd.DataFrame(rows, columns=UNIT_COLUMNS)
 
 
-def _group_name(unit: str, meta: pd.DataFrame, versions: pd.DataFrame) -> str:
-    if unit in meta.index and isinstance(meta.at[unit, "name"], str):
-        return str(meta.at[unit, "name"])
-    names = [n for n in versions.get("name", pd.Series(dtype=object)) if isinstance(n, str)]
+def _group_name(unit: str, own_name: Any, names: list[str]) -> str:
+    if isinstance(own_name, str):
+        return own_name
     if names:
         prefix = _common_prefix(names).rstrip(" (-_[:/")
         if len(prefix) >= 3:
@@ -268,7 +281,7 @@ def _common_prefix(names: list[str]) -> str:
     return first[:n]
 
 
-def _agree(values: pd.Series) -> Any:
+def _agree(values: list[Any]) -> Any:
     """Return the value all versions share, else None (unknown, never guessed)."""
     present = [v for v in values if not _missing(v)]
     distinct = {str(v) for v in present}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from weakref import WeakKeyDictionary
 
 import pandas as pd
 
@@ -31,9 +33,34 @@ FROM benchmarks ORDER BY benchmark_id
 """
 
 
-def catalogue_frames(store: Store) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Return the (scores, models, benchmarks) tables a fit selects its observations from."""
-    return store.query(_SCORES_SQL), store.query(_MODELS_SQL), store.query(_BENCHMARKS_SQL)
+_STATE_SQL = """
+SELECT (SELECT count(*) FROM scores), (SELECT count(*) FROM models),
+       (SELECT count(*) FROM benchmarks), (SELECT count(*) FROM aliases),
+       (SELECT coalesce(max(import_id), 0) FROM imports)
+"""
+Frames = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
+_CACHE: WeakKeyDictionary[Store, tuple[tuple[Any, ...], Frames]] = WeakKeyDictionary()
+
+
+def catalogue_state(store: Store) -> tuple[Any, ...]:
+    """Return a key that changes whenever the catalogue does (row counts, latest import)."""
+    return tuple(int(v) for v in store.query(_STATE_SQL).iloc[0])
+
+
+def catalogue_frames(store: Store) -> Frames:
+    """Return copies of the (scores, models, benchmarks) tables a fit selects from.
+
+    Sensitivity analyses refit dozens of times on an unchanged store, so the tables are read
+    once per store state (row counts and the latest import, which every change goes through).
+    """
+    state = catalogue_state(store)
+    cached = _CACHE.get(store)
+    if cached is None or cached[0] != state:
+        frames = (store.query(_SCORES_SQL), store.query(_MODELS_SQL),
+                  store.query(_BENCHMARKS_SQL))  # fmt: skip
+        _CACHE[store] = cached = (state, frames)
+    scores, models, benchmarks = cached[1]
+    return scores.copy(), models.copy(), benchmarks.copy()
 
 
 def imports_table(store: Store, import_ids: list[int]) -> pd.DataFrame:
