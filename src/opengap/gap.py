@@ -695,6 +695,7 @@ def _harness(
     return {
         "offsets": rows,
         "best_harness": best.get("harness"),
+        "notes": [n for n in refit.notes if "harness" in n],
         "points_per_logit": per_logit,
         "fit_id": refit.fit_id,
         "baseline": {"lag_months": baseline.lag_months.to_dict(),

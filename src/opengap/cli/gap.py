@@ -228,9 +228,10 @@ def _print_sensitivity(report: SensitivityReport, limit: int) -> None:
         print_table(pd.DataFrame({
             "harness": offsets["harness"], "scores": offsets["n_observations"],
             f"offset ({report.unit}, 90% CI)": [
-                _ci(v, lo, hi, digits) for v, lo, hi in zip(
+                _ci(v, lo, hi, digits) if ok is not False else "not identified"
+                for v, lo, hi, ok in zip(
                     offsets["offset_points"], offsets["ci_low_points"],
-                    offsets["ci_high_points"], strict=True)],
+                    offsets["ci_high_points"], offsets["identified"], strict=True)],
             "reference": offsets["is_reference"],
         }), title="Harness offsets δ (reference = 0)")  # fmt: skip
         restated = harness["restated"]
@@ -239,6 +240,8 @@ def _print_sensitivity(report: SensitivityReport, limit: int) -> None:
             f"lag {_ci_entry(restated['lag_months'], 1)} months, gap "
             f"{_ci_entry(restated['vertical_gap'], digits)} {report.unit}.",
             markup=False, highlight=False)
+        for note in harness.get("notes") or []:
+            console.print(f"note: {note}", markup=False, highlight=False)
     else:
         console.print(f"Harness effect: skipped ({harness.get('skipped')})", markup=False)
     wide = report.widening
