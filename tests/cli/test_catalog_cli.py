@@ -163,6 +163,22 @@ def test_missing_path(db: Path, evals: Path, tmp_path: Path) -> None:
     assert _dump(db) == before
 
 
+def test_failed_first_import_leaves_no_store_behind(db: Path, shared_data: Path) -> None:
+    """A store the failing command would have created is not left on disk."""
+    board = shared_data / "open-llm-leaderboard-v1" / "open-llm-leaderboard.csv"
+    line = _one_error_line(_run("import", "epoch-hub", str(board), "--db", str(db)))
+    assert line.startswith(f"Error: {board}: not an Epoch Benchmarking Hub export")
+    assert not db.exists()
+    assert not db.with_name(db.name + ".wal").exists()
+
+
+def test_failed_import_keeps_an_existing_store(db: Path, evals: Path, shared_data: Path) -> None:
+    _json(_run("init", "--empty", "--db", str(db), "--json"))
+    board = shared_data / "open-llm-leaderboard-v1" / "open-llm-leaderboard.csv"
+    _one_error_line(_run("import", "epoch-hub", str(board), "--db", str(db)))
+    assert db.exists()
+
+
 def test_wrong_kind(db: Path, evals: Path) -> None:
     _json(_run("import", "csv", str(evals), "--db", str(db), "--json"))
     before = _dump(db)

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from opengap.errors import OpengapError
 from opengap.store import Store
+from opengap.store.location import resolve_db_path
 
 console = Console()
 err_console = Console(stderr=True)
@@ -33,10 +34,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @contextmanager
 def open_store(db: str | None, *, read_only: bool = False) -> Iterator[Store]:
-    """Yield the store chosen by ``--db``/``OPENGAP_DB``, closed afterwards."""
+    """Yield the store chosen by ``--db``/``OPENGAP_DB``, closed afterwards.
+
+    A store file this command created is removed again if the command fails, so a failed
+    first import leaves nothing behind, as a failed later one leaves the store as it was.
+    """
+    path = resolve_db_path(db)
+    created = not path.exists()
     store = Store(db, read_only=read_only)
     try:
         yield store
+    except BaseException:
+        store.close()
+        if created:
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
     finally:
         store.close()
 

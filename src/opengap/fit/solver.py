@@ -172,7 +172,9 @@ def minimize(
                 predicted = -(float(g @ step) + 0.5 * _quad(blocks, step, m))
                 actual = ev.value - new_value
             if actual > 0.0 or (actual == 0.0 and not np.any(step)):
-                rho = actual / predicted if predicted > 0 else 0.0
+                # ρ above 2 already gives the largest decrease (0.1×); capping it keeps a
+                # tiny predicted decrease from overflowing the cube.
+                rho = min(actual / predicted, 2.0) if predicted > 0 else 0.0
                 mu *= max(0.1, 1.0 - (2.0 * rho - 1.0) ** 3)
                 mu = max(mu, 1e-12)
                 nu = 2.0
