@@ -179,3 +179,26 @@ def test_harness_offsets_keep_one_score_per_harness() -> None:
     assert len(select(_scores(rows), CAT_MODELS, BENCH, base).observations) == 2
     offsets = resolve_config("default", min_benchmarks=1, min_models=1, offsets="harness")
     assert len(select(_scores(rows), CAT_MODELS, BENCH, offsets).observations) == 3
+
+
+def test_a_group_without_its_own_row_is_named_after_its_versions() -> None:
+    """Dated versions grouped under an id with no catalogue row of its own get their shared
+    name, without a dangling parenthesis: "GPT-4o", not "GPT-4o (2024"."""
+    models = _models([
+        ("gpt-4o-2024-05-13", "GPT-4o (2024-05-13)", "2024-05-13", "closed", "OpenAI", "US",
+         None, "closed", "gpt-4o"),
+        ("gpt-4o-2024-08-06", "GPT-4o (2024-08-06)", "2024-08-06", "closed", "OpenAI", "US",
+         None, "closed", "gpt-4o"),
+    ])  # fmt: skip
+    rows = [  # each version holds the group's best score on one benchmark
+        ("gpt-4o-2024-05-13", "gpqa-diamond", 0.6, S, None, "csv"),
+        ("gpt-4o-2024-05-13", "mmlu", 0.8, S, None, "csv"),
+        ("gpt-4o-2024-08-06", "gpqa-diamond", 0.5, S, None, "csv"),
+        ("gpt-4o-2024-08-06", "mmlu", 0.9, S, None, "csv"),
+    ]
+    config = resolve_config("default", min_benchmarks=1, min_models=1)
+    sel = select(_scores(rows), models, BENCH, config)
+    unit = sel.units.set_index("model_id").loc["gpt-4o"]
+    assert unit["name"] == "GPT-4o"
+    assert (unit["organization"], unit["weights"]) == ("OpenAI", "closed")
+    assert unit["release_date"] == date(2024, 8, 6)

@@ -267,7 +267,10 @@ def _group_name(unit: str, own_name: Any, names: list[str]) -> str:
     if isinstance(own_name, str):
         return own_name
     if names:
-        prefix = _common_prefix(names).rstrip(" (-_[:/")
+        prefix = _common_prefix(names)
+        if prefix.count("(") > prefix.count(")"):  # "GPT-4o (2024-05-13)", "GPT-4o (2024-08-06)"
+            prefix = prefix[: prefix.rindex("(")]
+        prefix = prefix.rstrip(" (-_[:/")
         if len(prefix) >= 3:
             return prefix
     return unit
