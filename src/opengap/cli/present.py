@@ -92,10 +92,12 @@ def serve(
     import uvicorn
 
     from opengap.store import Store
+    from opengap.store.location import resolve_db_path
     from opengap.web import create_app
 
     with user_errors():
-        Store(db).close()  # create and migrate a missing store before opening it read-only
+        if not resolve_db_path(db).exists():
+            Store(db).close()  # create a missing store; an existing one is only ever read
         app = create_app(db)
     console.print(f"opengap dashboard on http://{host}:{port}/ (API docs: /docs)", markup=False)
     uvicorn.run(app, host=host, port=port, log_level="warning")
