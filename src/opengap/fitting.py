@@ -249,12 +249,60 @@ def refit(
     ``dataclasses.replace`` (another benchmark subset, harness offsets, no bootstrap).
     """
     config = config.validate()
-    for ref, _ in config.anchors:
-        store.resolve_model(ref)  # an unknown name fails here, with suggestions
-    scores, models, benches = fit_store.catalogue_frames(store)
-    if scores.empty:
+    result = refit_catalogue(Catalogue.read(store, config), config, progress=progress)
+    if save:
+        save_fit(store, result)
+    return result
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What a refit reads from the store, read once: tables, imports and resolved anchor names.
+
+    Refits from a ``Catalogue`` touch no database, so the gap engine can run them in worker
+    processes.
+    """
+
+    scores: pd.DataFrame
+    models: pd.DataFrame
+    benchmarks: pd.DataFrame
+    imports: pd.DataFrame
+    names: Mapping[str, str | None]
+    """Model name -> model id (or None) for every anchor name a fit may look up."""
+
+    @classmethod
+    def read(cls, store: Store, *configs: FitConfig) -> Catalogue:
+        """Read the catalogue tables and resolve the anchor names ``configs`` may use."""
+        for config in configs:
+            for ref, _ in config.anchors:
+                store.resolve_model(ref)  # an unknown name fails here, with suggestions
+        refs = {ref for config in configs for ref, _ in config.anchors}
+        refs |= {ref for group, _ in ECI_ANCHORS for ref in group}
+        scores, models, benches = fit_store.catalogue_frames(store)
+        return cls(
+            scores=scores, models=models, benchmarks=benches,
+            imports=fit_store.imports_table(store, None),
+            names={ref: store.resolve("model", ref) for ref in sorted(refs)},
+        )  # fmt: skip
+
+
+def refit_catalogue(
+    catalogue: Catalogue,
+    config: FitConfig,
+    *,
+    progress: Progress | None = None,
+    n_jobs: int | None = None,
+) -> FitResult:
+    """Fit a :class:`Catalogue` with ``config`` (validated); no database is touched.
+
+    ``n_jobs`` is the number of bootstrap worker processes (default: every usable core).
+    """
+    config = config.validate()
+    if catalogue.scores.empty:
         raise BadConfiguration("the store holds no scores; import some first (opengap import …)")
-    selection = select(scores, models, benches, config)
+    selection = select(
+        catalogue.scores.copy(), catalogue.models.copy(), catalogue.benchmarks.copy(), config
+    )
     if selection.observations.empty:
         raise BadConfiguration(
             f"no scores are left after the {config.preset!r} preset's filters "
@@ -262,24 +310,25 @@ def refit(
         )
 
     def resolver(ref: str) -> str | None:
-        found = store.resolve("model", ref)
+        found = catalogue.names.get(ref)
         if found is None:
             return None
         return selection.model_to_unit.get(found, found)
 
-    result = fit_observations(
+    imports = catalogue.imports
+    return fit_observations(
         selection.observations,
         config,
         models_meta=selection.units,
-        benchmarks_meta=benches,
+        benchmarks_meta=catalogue.benchmarks,
         resolve_model=resolver,
         progress=progress,
+        n_jobs=n_jobs,
         _selection=selection,
-        _imports=fit_store.imports_table(store, selection.import_ids),
+        _imports=imports.loc[imports["import_id"].isin(selection.import_ids)].reset_index(
+            drop=True
+        ),
     )
-    if save:
-        save_fit(store, result)
-    return result
 
 
 def catalogue_state(store: Store) -> tuple[Any, ...]:
@@ -341,6 +390,7 @@ def fit_observations(
     benchmarks_meta: pd.DataFrame | None = None,
     resolve_model: Callable[[str], str | None] | None = None,
     progress: Progress | None = None,
+    n_jobs: int | None = None,
     _selection: Selection | None = None,
     _imports: pd.DataFrame | None = None,
 ) -> FitResult:
@@ -364,6 +414,8 @@ def fit_observations(
         references are matched to ids and names, ignoring case and punctuation.
     progress : callable, optional
         ``progress(done, total)`` during the bootstrap.
+    n_jobs : int, optional
+        Bootstrap worker processes (default: every usable core; 1 runs in this process).
 
     Returns
     -------
@@ -390,6 +442,7 @@ def fit_observations(
         seed=config.seed,
         n_bootstrap=config.bootstrap,
         cv_folds=config.cv_folds,
+        n_jobs=n_jobs,
         progress=progress,
     ).fit(
         m_idx,

@@ -272,7 +272,7 @@ def load_or_fit(
 
 
 def _table_from_fit(
-    store: Store,
+    store: Store | None,
     fit: fitting.FitResult,
     *,
     curation: Curation | None = None,
@@ -287,6 +287,8 @@ def _table_from_fit(
     draws = None if fit.draws is None else intercept + slope * np.asarray(fit.draws)
     notes: list[str] = []
     if curation is not None:
+        if store is None:
+            raise TypeError("curation needs the store")
         keep, notes = curation.keep(store, models)
         models = models.loc[keep].reset_index(drop=True)
         draws = None if draws is None else np.asarray(draws)[:, keep]
@@ -419,6 +421,10 @@ def _domain_report(
     base_table, context = _table_from_fit(store, base, curation=curation)
     closed, opened = _open_closed(base_table, context)
     day = resolve_at(at, closed, opened)
+    refit_many(store, base, [
+        {"benchmarks": benches, "min_benchmarks": _subset_min(base, len(benches))}
+        for benches in domains.values()
+    ], progress, task="domain refits")  # fmt: skip
     for i, (domain, benches) in enumerate(sorted(domains.items())):
         _tick(progress, "domain refits", i, len(domains))
         row: dict[str, Any] = {"group": domain, "n_benchmarks": len(benches),
@@ -552,28 +558,22 @@ def sensitivity(
 
     refits: list[dict[str, Any]] = []
     refit_se: dict[str, dict[str, float]] = {}
-    for i, bench in enumerate(all_ids):
-        _tick(progress, "leave-one-benchmark-out refits", i, len(all_ids))
+    for bench, lag, error, se in leave_one_out(store, base, all_ids, day, progress):
         row: dict[str, Any] = {"benchmark_id": bench, "name": names.get(bench),
                                "domain": domains.get(bench)}
-        try:
-            refit = refit_fit(store, base, benchmarks=[b for b in all_ids if b != bench],
-                              bootstrap=0)
-        except OpengapError as exc:
-            notes.append(f"without {bench}: {exc}")
-            refits.append(row)
-            continue
-        lag = _gap_of(store, refit, day, base)
-        row.update(lag)
+        if error is not None:
+            notes.append(f"without {bench}: {error}")
+        else:
+            row.update(lag)
+            refit_se[bench] = se
         refits.append(row)
-        slope = abs(_alignment(refit, base)[1])
-        refit_se[bench] = dict(zip(refit.models["model_id"].astype(str),
-                                   slope * refit.models["se_laplace"].astype(float),
-                                   strict=True))
-    _tick(progress, "leave-one-benchmark-out refits", len(all_ids), len(all_ids))
     influence = influence_table(baseline.lag_months.value, baseline.vertical_gap.value, refits)
 
     subsets = _subsets(store, base, all_ids, subset)
+    refit_many(store, base, [
+        {"benchmarks": ids, "min_benchmarks": _subset_min(base, len(ids))}
+        for ids in subsets.values()
+    ], progress, task="subset refits")  # fmt: skip
     subset_rows = []
     for i, (label, ids) in enumerate(subsets.items()):
         _tick(progress, "subset refits", i, len(subsets))
@@ -602,7 +602,7 @@ def sensitivity(
 
 
 def _gap_of(
-    store: Store,
+    store: Store | None,
     fit: fitting.FitResult,
     day: float,
     base: fitting.FitResult,
@@ -741,33 +741,170 @@ def _model_benchmarks(store: Store, fit: fitting.FitResult) -> dict[str, list[st
 
 
 # --------------------------------------------------------------------------- refits
+LeftOut = tuple[str, dict[str, Any], str | None, dict[str, float]]
+"""One leave-one-out refit: benchmark, its gap (``_gap_of``), error or None, scaled s.e."""
+
+_LOO: dict[str, Any] = {}
+"""What worker processes need for leave-one-out refits, set before they are forked."""
+
+
+def leave_one_out(
+    store: Store,
+    base: fitting.FitResult,
+    benchmark_ids: Sequence[str],
+    day: float,
+    progress: Progress | None = None,
+    *,
+    n_jobs: int | None = None,
+) -> list[LeftOut]:
+    """Refit ``base`` without each benchmark in turn (no bootstrap); return one row each.
+
+    The catalogue is read once; the refits then touch no database, so they run in forked
+    worker processes (one per usable core, as the bootstrap does), in benchmark order.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from opengap import fitting
+    from opengap.fit.bootstrap import default_jobs
+
+    task = "leave-one-benchmark-out refits"
+    catalogue = fitting.Catalogue.read(store, base.config)
+    _LOO.update(catalogue=catalogue, base=base, ids=list(benchmark_ids), day=day)
+    jobs = default_jobs() if n_jobs is None else max(1, n_jobs)
+    total = len(benchmark_ids)
+    out: list[LeftOut] = []
+    try:
+        if jobs == 1 or total < 4 or "fork" not in multiprocessing.get_all_start_methods():
+            for i in range(total):
+                _tick(progress, task, i, total)
+                out.append(_leave_out(i))
+        else:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                for i, row in enumerate(pool.map(_leave_out, range(total))):
+                    _tick(progress, task, i, total)
+                    out.append(row)
+    finally:
+        _LOO.clear()
+    _tick(progress, task, total, total)
+    return out
+
+
+def _leave_out(index: int) -> LeftOut:
+    from opengap import fitting
+
+    base: fitting.FitResult = _LOO["base"]
+    ids: list[str] = _LOO["ids"]
+    bench = ids[index]
+    config = dataclasses.replace(base.config, benchmarks=tuple(b for b in ids if b != bench),
+                                 bootstrap=0, cv_folds=0)  # fmt: skip
+    try:
+        refit = fitting.refit_catalogue(_LOO["catalogue"], config)
+        lag = _gap_of(None, refit, _LOO["day"], base)
+    except OpengapError as exc:
+        return bench, {}, str(exc), {}
+    slope = abs(_alignment(refit, base)[1])
+    se = dict(zip(refit.models["model_id"].astype(str),
+                  slope * refit.models["se_laplace"].astype(float), strict=True))  # fmt: skip
+    return bench, lag, None, se
+
+
 def refit_fit(
     store: Store, fit: fitting.FitResult, *, bootstrap: int | None = None, **changes: Any
 ) -> fitting.FitResult:
     """Return ``fit`` refitted in memory with some configuration fields changed.
 
     ``bootstrap=None`` keeps the fit's own bootstrap setting; cross-validation is skipped
-    (``cv_folds=0``) unless asked for. Nothing is saved.
+    (``cv_folds=0``) unless asked for. Nothing is saved. Refits are memoised per store state:
+    the report asks for the same domain refits in its breakdowns and its sensitivity.
     """
+    from opengap import fitting
+
+    config = _variant(fit, bootstrap=bootstrap, **changes)
+    memo = _REFITS.setdefault(store, {})
+    state = fitting.catalogue_state(store)
+    if memo.get(config, (None, None))[0] != state:
+        try:
+            memo[config] = (state, fitting.refit(store, config))
+        except OpengapError as exc:
+            memo[config] = (state, exc)
+    found = memo[config][1]
+    if isinstance(found, OpengapError):
+        raise found
+    result: fitting.FitResult = found
+    return result
+
+
+def refit_many(
+    store: Store,
+    fit: fitting.FitResult,
+    variants: Sequence[dict[str, Any]],
+    progress: Progress | None = None,
+    *,
+    task: str = "refits",
+) -> None:
+    """Compute the refits ``refit_fit(store, fit, **variant)`` asks for, in worker processes.
+
+    Each refit runs in a forked process with a serial bootstrap (one refit per core rather
+    than one bootstrap spread over the cores, which costs a process pool per refit); the
+    results land in ``refit_fit``'s memo, where the caller then finds them.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from opengap import fitting
+    from opengap.fit.bootstrap import default_jobs
+
+    memo = _REFITS.setdefault(store, {})
+    state = fitting.catalogue_state(store)
+    configs = []
+    for variant in variants:
+        try:
+            configs.append(_variant(fit, **variant))
+        except OpengapError:
+            continue  # refit_fit raises it again where the caller reports it
+    configs = list(dict.fromkeys(configs))
+    todo = [c for c in configs if memo.get(c, (None, None))[0] != state]
+    jobs = default_jobs()
+    if len(todo) < 2 or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return  # refit_fit computes them one by one, each with a parallel bootstrap
+    _REFIT_WORK.update(catalogue=fitting.Catalogue.read(store, *todo), configs=todo)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            for i, result in enumerate(pool.map(_refit_one, range(len(todo)))):
+                _tick(progress, task, i, len(todo))
+                memo[todo[i]] = (state, result)
+    finally:
+        _REFIT_WORK.clear()
+    _tick(progress, task, len(todo), len(todo))
+
+
+def _refit_one(index: int) -> fitting.FitResult | OpengapError:
+    from opengap import fitting
+
+    try:
+        return fitting.refit_catalogue(
+            _REFIT_WORK["catalogue"], _REFIT_WORK["configs"][index], n_jobs=1
+        )
+    except OpengapError as exc:
+        return exc
+
+
+def _variant(fit: fitting.FitResult, *, bootstrap: int | None = None, **changes: Any) -> Any:
+    """Return ``fit``'s configuration with ``changes`` (no cross-validation unless asked)."""
     changes.setdefault("cv_folds", 0)
     if bootstrap is not None:
         changes["bootstrap"] = bootstrap
     if "benchmarks" in changes and changes["benchmarks"] is not None:
         changes["benchmarks"] = tuple(changes["benchmarks"])
-    from opengap import fitting
-
-    config = dataclasses.replace(fit.config, **changes)
-    memo = _REFITS.setdefault(store, {})
-    state = fitting.catalogue_state(store)
-    if memo.get(config, (None, None))[0] != state:
-        # The report asks for the same domain refits in its breakdowns and its sensitivity.
-        memo[config] = (state, fitting.refit(store, config))
-    return memo[config][1]
+    return dataclasses.replace(fit.config, **changes).validate()
 
 
-_REFITS: WeakKeyDictionary[Store, dict[Any, tuple[Any, fitting.FitResult]]] = (
-    WeakKeyDictionary()
-)
+_REFITS: WeakKeyDictionary[Store, dict[Any, tuple[Any, Any]]] = WeakKeyDictionary()
+_REFIT_WORK: dict[str, Any] = {}
+"""What ``refit_many``'s worker processes need, set before they are forked."""
 
 
 # --------------------------------------------------------------------------- helpers

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from opengap import fitting
 from opengap.analysis.reports import GroupReport, LagReport, TrendReport
 from opengap.cli import app
-from opengap.errors import BadArgument, NoFit
+from opengap.errors import BadArgument, NoFit, OpengapError
 from opengap.gap import breakdowns, gap, sensitivity
 from opengap.sources.records import BenchmarkRecord, ImportBatch, ModelRecord, ScoreRecord
 from opengap.store import Store
@@ -147,6 +147,52 @@ def test_sensitivity_lists_every_benchmark(db: Path) -> None:
     assert data["harness"]["restated"]["lag_months"]["value"] == pytest.approx(12.0, abs=0.5)
     assert len(data["widening"]) == len(fitting.load_fit(Store(db)).models)
     assert all(r["max_widening"] is None or r["max_widening"] > 0.5 for r in data["widening"])
+
+
+def test_leave_one_out_in_workers_matches_refits_in_this_process(db: Path) -> None:
+    """The forked refits give exactly what the serial loop and a plain refit give."""
+    from opengap.gap import _gap_of, leave_one_out, refit_fit
+
+    with Store(db) as store:
+        base = fitting.load_fit(store)
+        ids = [str(b) for b in base.benchmarks["benchmark_id"]]
+        day = float(max(d.toordinal() for d in base.models["release_date"]))
+        parallel = leave_one_out(store, base, ids, day, n_jobs=2)
+        serial = leave_one_out(store, base, ids, day, n_jobs=1)
+        direct = refit_fit(store, base, benchmarks=ids[1:], bootstrap=0)
+        expected = _gap_of(store, direct, day, base)
+    assert [row[0] for row in parallel] == ids
+    assert parallel == serial
+    bench, lag, error, se = parallel[0]
+    assert (bench, error) == (ids[0], None)
+    assert lag == pytest.approx(expected)
+    assert set(se) == set(direct.models["model_id"])
+
+
+def test_refits_in_workers_match_refits_in_this_process(db: Path, tmp_path: Path) -> None:
+    """refit_many's forked refits (serial bootstrap) equal refit_fit's, draws included."""
+    from opengap import gap as gap_module
+    from opengap.fit.bootstrap import default_jobs
+    from opengap.gap import refit_fit, refit_many
+
+    copy = tmp_path / "second.duckdb"
+    copy.write_bytes(db.read_bytes())
+    with Store(db) as store:
+        base = fitting.load_fit(store)
+        ids = [str(b) for b in base.benchmarks["benchmark_id"]]
+        variants = [{"benchmarks": ids[:-1]}, {"benchmarks": ids[1:]}, {"benchmarks": ids[:1]}]
+        refit_many(store, base, variants)
+        if default_jobs() > 1:  # computed in the workers, before refit_fit asks
+            assert len(gap_module._REFITS[store]) == len(variants)
+        forked = [refit_fit(store, base, **v) for v in variants[:2]]
+        with pytest.raises(OpengapError):  # one benchmark leaves nothing to fit
+            refit_fit(store, base, **variants[2])
+    with Store(copy) as store:  # another store: nothing memoised, refitted here
+        here = [refit_fit(store, base, **v) for v in variants[:2]]
+    for a, b in zip(forked, here, strict=True):
+        assert a.fit_id == b.fit_id
+        np.testing.assert_array_equal(a.draws, b.draws)
+        np.testing.assert_array_equal(a.models["capability"], b.models["capability"])
 
 
 def test_sensitivity_subset_file_and_bad_subset(db: Path, tmp_path: Path) -> None:

@@ -63,8 +63,10 @@ def catalogue_frames(store: Store) -> Frames:
     return scores.copy(), models.copy(), benchmarks.copy()
 
 
-def imports_table(store: Store, import_ids: list[int]) -> pd.DataFrame:
-    """Return id, kind, path and sha256 of the given imports."""
+def imports_table(store: Store, import_ids: list[int] | None) -> pd.DataFrame:
+    """Return id, kind, path and sha256 of the given imports (``None``: of every import)."""
+    if import_ids is None:
+        return store.query("SELECT import_id, kind, path, sha256 FROM imports ORDER BY import_id")
     if not import_ids:
         return pd.DataFrame(columns=["import_id", "kind", "path", "sha256"])
     marks = ", ".join("?" for _ in import_ids)
