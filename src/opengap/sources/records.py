@@ -100,12 +100,32 @@ class ScoreRecord:
 
 @dataclass
 class ResponseRecord:
-    """One item-level result: ``score`` in [0, 1] of ``model`` on ``item_id`` of ``benchmark``."""
+    """One item-level result: ``score`` in [0, 1] of ``model`` on ``item_id`` of ``benchmark``.
+
+    ``harness`` names the harness the item was run under ('' when the source does not say), so
+    the same item under two harnesses is two responses; ``cost`` (USD) and ``api_calls`` are
+    kept where the source gives them.
+    """
 
     model: str
     benchmark: str
     item_id: str
     score: float
+    harness: str = ""
+    cost: float | None = None
+    api_calls: int | None = None
+
+
+@dataclass
+class PriceRecord:
+    """Price of ``model`` as of ``date`` in USD per 1M tokens (input, output, blended)."""
+
+    model: str
+    date: date
+    input_usd_per_m: float | None = None
+    output_usd_per_m: float | None = None
+    blended_usd_per_m: float | None = None
+    source: str | None = None
 
 
 @dataclass
@@ -139,6 +159,7 @@ class ImportBatch:
     scores: list[ScoreRecord] = field(default_factory=list)
     responses: list[ResponseRecord] = field(default_factory=list)
     downloads: list[DownloadRecord] = field(default_factory=list)
+    prices: list[PriceRecord] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
 
     def reject(self, row: str, reason: str) -> None:

@@ -235,6 +235,7 @@ class Store:
             rejected.extend(response_rejects)
             _, download_rejects = self._insert_downloads(batch, import_id)
             rejected.extend(download_rejects)
+            rejected.extend(self._insert_prices(batch, import_id))
             if strict and rejected:
                 raise _strict_error(batch.path, rejected)
             self._refresh_normalized()
@@ -429,7 +430,7 @@ class Store:
         if not batch.responses:
             return 0, []
         models, benches = self._resolver("model"), self._resolver("benchmark")
-        rows: dict[tuple[str, str, str], tuple[str, str, str, float, int]] = {}
+        rows: dict[tuple[str, str, str, str], tuple[Any, ...]] = {}
         rejected: list[Rejected] = []
         for r in batch.responses:
             model_id = self._lookup(models, r.model)
@@ -438,19 +439,24 @@ class Store:
                 what = f"model {r.model!r}" if model_id is None else f"benchmark {r.benchmark!r}"
                 rejected.append(Rejected(f"{batch.path}: item {r.item_id}", f"unknown {what}"))
                 continue
-            rows[(model_id, bench_id, r.item_id)] = (
-                model_id, bench_id, r.item_id, float(r.score), import_id,
+            rows[(model_id, bench_id, r.item_id, r.harness)] = (
+                model_id, bench_id, r.item_id, r.harness, float(r.score), r.cost, r.api_calls,
+                import_id,
             )  # fmt: skip
         if rows:
             frame = pd.DataFrame(
                 list(rows.values()),
-                columns=["model_id", "benchmark_id", "item_id", "score", "import_id"],
-            )
+                columns=[
+                    "model_id", "benchmark_id", "item_id", "harness", "score", "cost",
+                    "api_calls", "import_id",
+                ],
+            ).astype({"cost": "float64", "api_calls": "Int64"})
             self.con.register("_resp_df", frame)
             self.con.execute(
                 "INSERT INTO responses SELECT * FROM _resp_df "
-                "ON CONFLICT (model_id, benchmark_id, item_id) DO UPDATE SET "
-                "score = excluded.score, import_id = excluded.import_id"
+                "ON CONFLICT (model_id, benchmark_id, item_id, harness) DO UPDATE SET "
+                "score = excluded.score, cost = excluded.cost, api_calls = excluded.api_calls, "
+                "import_id = excluded.import_id"
             )
             self.con.unregister("_resp_df")
         return len(rows), rejected
@@ -481,6 +487,42 @@ class Store:
             )
             self.con.unregister("_dl_df")
         return len(rows), rejected
+
+    def _insert_prices(self, batch: ImportBatch, import_id: int) -> list[Rejected]:
+        if not batch.prices:
+            return []
+        models = self._resolver("model")
+        rows: dict[tuple[str, Any, str], tuple[Any, ...]] = {}
+        rejected: list[Rejected] = []
+        for p in batch.prices:
+            model_id = self._lookup(models, p.model)
+            if model_id is None:
+                rejected.append(Rejected(f"{batch.path}: {p.model}", f"unknown model {p.model!r}"))
+                continue
+            rows[(model_id, p.date, p.source or "")] = (
+                model_id, p.date, p.source or "", p.input_usd_per_m, p.output_usd_per_m,
+                p.blended_usd_per_m, import_id,
+            )  # fmt: skip
+        if rows:
+            frame = pd.DataFrame(
+                list(rows.values()),
+                columns=[
+                    "model_id", "date", "source", "input_usd_per_m", "output_usd_per_m",
+                    "blended_usd_per_m", "import_id",
+                ],
+            ).astype({c: "float64" for c in ("input_usd_per_m", "output_usd_per_m",
+                                              "blended_usd_per_m")})
+            self.con.register("_price_df", frame)
+            self.con.execute(
+                "INSERT INTO prices SELECT model_id, CAST(date AS DATE), source, input_usd_per_m, "
+                "output_usd_per_m, blended_usd_per_m, import_id FROM _price_df "
+                "ON CONFLICT (model_id, date, source) DO UPDATE SET "
+                "input_usd_per_m = excluded.input_usd_per_m, "
+                "output_usd_per_m = excluded.output_usd_per_m, "
+                "blended_usd_per_m = excluded.blended_usd_per_m, import_id = excluded.import_id"
+            )
+            self.con.unregister("_price_df")
+        return rejected
 
     def _refresh_normalized(self) -> None:
         """Recompute every score's normalized value from its benchmark's chance and ceiling."""

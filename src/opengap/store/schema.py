@@ -6,7 +6,7 @@ import duckdb
 
 from opengap.errors import SchemaVersionError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _V1 = [
     "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -54,7 +54,25 @@ _V1 = [
         PRIMARY KEY (fit_id, benchmark_id))""",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1}
+# Version 2: prices; item-level responses keep the harness they were run under (the same task
+# under two harnesses is two responses) and, where a source gives them, cost and API calls.
+_V2 = [
+    """CREATE TABLE prices (
+        model_id VARCHAR NOT NULL, date DATE NOT NULL, source VARCHAR NOT NULL DEFAULT '',
+        input_usd_per_m DOUBLE, output_usd_per_m DOUBLE, blended_usd_per_m DOUBLE,
+        import_id INTEGER, PRIMARY KEY (model_id, date, source))""",
+    """CREATE TABLE responses_v2 (
+        model_id VARCHAR NOT NULL, benchmark_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
+        harness VARCHAR NOT NULL DEFAULT '', score DOUBLE NOT NULL, cost DOUBLE,
+        api_calls INTEGER, import_id INTEGER,
+        PRIMARY KEY (model_id, benchmark_id, item_id, harness))""",
+    "INSERT INTO responses_v2 SELECT model_id, benchmark_id, item_id, '', score, NULL, NULL, "
+    "import_id FROM responses",
+    "DROP TABLE responses",
+    "ALTER TABLE responses_v2 RENAME TO responses",
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
 
 TABLES = (
     "imports",
@@ -64,6 +82,7 @@ TABLES = (
     "scores",
     "responses",
     "downloads",
+    "prices",
     "fits",
     "capabilities",
     "benchmark_params",
