@@ -68,3 +68,24 @@ def test_refused_store_is_not_left_open(tmp_path: Path) -> None:
     )
     assert other.returncode == 0, other.stderr
     assert info.value is not None
+
+
+def test_version_1_store_migrates_keeping_its_responses(tmp_path: Path) -> None:
+    from opengap.store.schema import MIGRATIONS
+
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in MIGRATIONS[1]:
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("INSERT INTO responses VALUES ('m', 'b', 'item-1', 0.5, 7)")
+    con.close()
+    with Store(path) as store:
+        rows = store.con.execute(
+            "SELECT model_id, benchmark_id, item_id, harness, score, cost, api_calls, import_id "
+            "FROM responses"
+        ).fetchall()
+        assert rows == [("m", "b", "item-1", "", 0.5, None, None, 7)]
+        assert store.counts()["prices"] == 0
+        version = store.con.execute("SELECT value FROM meta WHERE key = 'schema_version'")
+        assert version.fetchall() == [(str(SCHEMA_VERSION),)]
