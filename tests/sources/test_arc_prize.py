@@ -142,3 +142,20 @@ def test_unknown_set_and_model_are_rejected(shared_data: Path, tmp_path: Path) -
     reasons = {r.row.split(" (")[0]: r.reason for r in batch.rejected}
     assert reasons["evaluations.json entry 4"] == "unknown evaluation set 'v9_Secret'"
     assert reasons["evaluations.json entry 5"].startswith("unknown model 'nobody'")
+
+
+def test_listings_show_cost_and_composites(shared_data: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "s.duckdb")
+    imported = runner.invoke(app, ["import", arc_prize.KIND, str(shared_data / FOLDER),
+                                   "--db", db])  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    listed = runner.invoke(app, ["scores", "--model", "o3-2025-04-16-high", "--benchmark",
+                                 "ARC-AGI-1", "--json", "--db", db])  # fmt: skip
+    rows = json.loads(listed.output)
+    by_setting = {r["setting"]: r for r in rows}
+    # evaluations.json: v1_Public_Eval 0.6425 at $0.4041 a task, v1_Semi_Private 0.6083 at $0.5002
+    assert by_setting["public evaluation set"]["cost_per_task_usd"] == 0.4041
+    assert by_setting["semi-private set"]["value"] == 0.6083
+    benches = json.loads(runner.invoke(app, ["benchmarks", "--json", "--db", db]).output)
+    assert {b["benchmark_id"] for b in benches} == {"arc-agi-1", "arc-agi-2", "arc-agi-3"}
+    assert not any(b["composite"] for b in benches)

@@ -16,6 +16,7 @@ from opengap.cli import app
 from opengap.errors import MalformedFile
 from opengap.fit.config import resolve_config
 from opengap.fit.selection import select
+from opengap.sources import KINDS
 from opengap.sources import artificial_analysis as aa
 from opengap.sources.records import ImportBatch
 from opengap.store import Store
@@ -256,3 +257,14 @@ def test_snapshot_date_from_the_folder_when_meta_has_none(
 ) -> None:
     batch = aa.read(_copy(shared_data, tmp_path, _set(["meta"], {})))
     assert {s.eval_date for s in batch.scores} == {date(2026, 7, 10)}
+
+
+@pytest.mark.parametrize("kind", ["artificial-analysis", "arc-prize"])
+def test_kind_is_registered_and_documented(kind: str) -> None:
+    assert kind in KINDS
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert f"| `{kind}` |" in readme
+    data_md = (Path(__file__).resolve().parents[2] / "docs" / "data.md").read_text()
+    assert f"(`{kind}`)" in data_md
+    shown = runner.invoke(app, ["import", "--help"], terminal_width=200)
+    assert kind in " ".join(shown.output.split())
