@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 from datetime import date
 from pathlib import Path
@@ -268,3 +269,8 @@ def test_kind_is_registered_and_documented(kind: str) -> None:
     assert f"(`{kind}`)" in data_md
     shown = runner.invoke(app, ["import", "--help"], terminal_width=200)
     assert kind in " ".join(shown.output.split())
+
+
+def test_docstring_examples() -> None:
+    result = doctest.testmod(aa, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 2 and result.failed == 0

@@ -101,7 +101,7 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
     --------
     >>> batch = read(Path("../shared/data/arc-prize-leaderboard"))  # doctest: +SKIP
     >>> len(batch.models), len(batch.scores)  # doctest: +SKIP
-    (181, 578)
+    (178, 582)
     """
     del model, benchmark
     if not path.is_dir():
