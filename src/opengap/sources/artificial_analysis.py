@@ -334,7 +334,7 @@ def _model(entry: dict[str, Any], model_id: str, where: str) -> ModelRecord:
     for label, value in (("total_parameters", params_total), ("active_parameters", params_active)):
         if value is not None and value < 0:
             raise MalformedFile(f"{where}: {label}: negative ({value:g})")
-    base = make_id(_collapse(_PAREN.sub("", name)))
+    base = make_id(_collapse(_PAREN.sub("", name.replace("+", " plus "))))
     slug = entry.get("slug")
     return ModelRecord(
         model_id=model_id,
@@ -418,7 +418,10 @@ def model_id(name: str) -> str:
     'deepseek-v4-pro-reasoning-high-effort'
     >>> model_id("Claude 3.5 Sonnet (Oct '24)")
     'claude-3.5-sonnet-oct-24'
+    >>> model_id("Command A+")  # not the id of "Command A" up to punctuation
+    'command-a-plus'
     """
+    name = name.replace("+", " plus ")
     variants = [v.strip() for v in _PAREN.findall(name)]
     base = _PAREN.sub("", name)
     return make_id(_collapse(" ".join([base, *variants]).replace(",", " ")))
