@@ -21,10 +21,11 @@ MODEL_FIELDS = [
 ]  # fmt: skip
 BENCHMARK_FIELDS = [
     "benchmark_id", "name", "domain", "n_items", "chance", "ceiling", "public", "url",
+    "composite",
 ]  # fmt: skip
 SCORE_FIELDS = [
     "model_id", "benchmark_id", "value", "normalized", "stderr", "n_items", "harness",
-    "setting", "eval_date", "source", "source_url", "trusted", "import_id",
+    "setting", "eval_date", "source", "source_url", "trusted", "import_id", "cost_per_task_usd",
 ]  # fmt: skip
 
 

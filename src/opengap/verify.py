@@ -11,6 +11,16 @@ sources, settings, reasoning-effort versions that alias to one model, ...), the 
 value is compared, as ECI and opengap's fits do. Only fraction-valued benchmarks are compared.
 Two values agree when they differ by at most ``tolerance`` (0.02, i.e. 2 points).
 
+Against an evaluator that runs every model under its own harness (``artificial-analysis``, see
+:data:`INDEPENDENT_KINDS`) a difference measures harnesses and settings, not transcription, so
+the result also carries ``by_harness``: per benchmark and pair of harnesses, the number of
+(model, benchmark) pairs and the median and mean difference (ours − theirs, in points) and the
+share within the tolerance -- a description, not a verdict. For that table a right-hand model
+whose id does not match is matched through its version group (``version_of``): Artificial
+Analysis lists ``GPT-5.1 (high)`` as ``gpt-5.1-high``, a version of ``gpt-5.1``; each side's
+best value per (model, benchmark, harness) is compared. Composite benchmarks (indices) are never
+compared.
+
 Best-versus-best mixes two questions: did we transcribe the publication right, and do
 different evaluators agree? The result therefore also reports the *same-publication* pairs:
 (model, benchmark) values that both sides attribute to the same publication (same source URL,
@@ -40,6 +50,13 @@ DEFAULT_TOLERANCE = 0.02
 SNAPSHOT = "snapshot"
 _EPSILON = 1e-9  # 0.885 - 0.865 must count as a 2-point difference, not 2.0000000000000018
 _PAIR_COLUMNS = ["model_id", "benchmark_id", "ours", "theirs", "difference", "agree"]
+#: Import kinds whose scores are independent runs under the evaluator's own harness: ``verify``
+#: describes how they differ from the left side (``by_harness``) rather than judging agreement.
+INDEPENDENT_KINDS = ("artificial-analysis", "arc-prize")
+HARNESS_COLUMNS = [
+    "benchmark_id", "our_harness", "their_harness", "pairs", "median_difference",
+    "mean_difference", "within_tolerance",
+]  # fmt: skip
 _KEYS = ["model_id", "benchmark_id"]
 _ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?")
 
@@ -84,6 +101,10 @@ class VerifyResult:
     same_source : pandas.DataFrame
         The pairs both sides attribute to the same publication, compared within it: the
         columns of ``pairs`` plus ``publication`` (the normalised source URL).
+    by_harness : pandas.DataFrame
+        Per benchmark and pair of harnesses (:data:`HARNESS_COLUMNS`): the number of pairs,
+        median and mean difference in points (ours − theirs) and the share of pairs within
+        the tolerance.
     """
 
     overlap: int
@@ -98,6 +119,7 @@ class VerifyResult:
     same_source: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=[*_PAIR_COLUMNS, "publication"])
     )
+    by_harness: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=HARNESS_COLUMNS))
 
     @property
     def agreement(self) -> float:
@@ -117,6 +139,10 @@ class VerifyResult:
                 "agree": int(same["agree"].sum()),
                 "disagreements": [d.to_dict() for d in _disagreements(same)],
             },
+            "by_harness": [
+                {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+                for row in self.by_harness.to_dict(orient="records")
+            ],
         }
 
 
@@ -169,7 +195,16 @@ def verify(
         theirs.apply_batch(batch)
         their_scores = _fraction_scores(theirs)
         mapping = _match(ours, theirs, their_scores)
+        grouped = _match(ours, theirs, their_scores, groups=True)
         our_scores = _fraction_scores(ours)
+    by_harness = _harness_table(
+        our_scores,
+        their_scores.assign(
+            model_id=their_scores["model_id"].map(grouped["model"]),
+            benchmark_id=their_scores["benchmark_id"].map(grouped["benchmark"]),
+        ),
+        tolerance,
+    )
     their_scores = their_scores.assign(
         model_id=their_scores["model_id"].map(mapping["model"]),
         benchmark_id=their_scores["benchmark_id"].map(mapping["benchmark"]),
@@ -186,7 +221,35 @@ def verify(
         disagreements=_disagreements(pairs),
         pairs=pairs,
         same_source=same,
+        by_harness=by_harness,
     )
+
+
+def _harness_table(ours: pd.DataFrame, theirs: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """Return the differences per benchmark and pair of harnesses (:data:`HARNESS_COLUMNS`)."""
+    keys = [*_KEYS, "harness"]
+    sides = []
+    for frame in (ours, theirs):
+        frame = frame.dropna(subset=_KEYS).assign(harness=frame["harness"].fillna("unknown"))
+        best = frame.sort_values("value", ascending=False, kind="stable").drop_duplicates(keys)
+        sides.append(best[[*keys, "value"]])
+    pairs = sides[0].merge(sides[1], on=_KEYS, suffixes=("_ours", "_theirs"))
+    if pairs.empty:
+        return pd.DataFrame(columns=HARNESS_COLUMNS)
+    pairs["difference"] = (pairs["value_ours"] - pairs["value_theirs"]) * 100.0
+    pairs["within"] = pairs["difference"].abs() <= tolerance * 100.0 + _EPSILON * 100.0
+    table = (
+        pairs.groupby(["benchmark_id", "harness_ours", "harness_theirs"])
+        .agg(
+            pairs=("difference", "size"),
+            median_difference=("difference", "median"),
+            mean_difference=("difference", "mean"),
+            within_tolerance=("within", "mean"),
+        )
+        .reset_index()
+        .rename(columns={"harness_ours": "our_harness", "harness_theirs": "their_harness"})
+    )
+    return table.sort_values(["benchmark_id", "our_harness", "their_harness"], ignore_index=True)
 
 
 def _best(scores: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -289,9 +352,10 @@ def _left_store(target: Path) -> Iterator[Store]:
 def _fraction_scores(store: Store) -> pd.DataFrame:
     """Return every score of a fraction-valued benchmark, with its publication key."""
     frame = store.query(
-        "SELECT s.model_id, s.benchmark_id, s.value, s.source_url FROM scores s "
+        "SELECT s.model_id, s.benchmark_id, s.value, s.source_url, s.harness FROM scores s "
         "JOIN benchmarks b USING (benchmark_id) "
-        "WHERE coalesce(b.is_fraction, TRUE) AND s.value IS NOT NULL"
+        "WHERE coalesce(b.is_fraction, TRUE) AND NOT coalesce(b.composite, FALSE) "
+        "AND s.value IS NOT NULL"
     )
     frame["publication"] = [
         publication(u) if isinstance(u, str) else None for u in frame["source_url"]
@@ -299,17 +363,28 @@ def _fraction_scores(store: Store) -> pd.DataFrame:
     return frame.drop(columns="source_url")
 
 
-def _match(ours: Store, theirs: Store, their_scores: pd.DataFrame) -> dict[str, dict[str, str]]:
+def _match(
+    ours: Store, theirs: Store, their_scores: pd.DataFrame, *, groups: bool = False
+) -> dict[str, dict[str, str]]:
     """Map the right side's model and benchmark ids to the left side's, through aliases.
 
     A right-hand model matches by its id only (an epoch-hub id is a version id such as
     ``gpt-4o-2024-08-06``; list it among the left model's aliases): display and group names
-    are too loose ("Gemma 2 9B" names both the base and the instruction-tuned model). A
+    are too loose ("Gemma 2 9B" names both the base and the instruction-tuned model). With
+    ``groups``, a model whose id does not match is matched through its ``version_of``. A
     benchmark matches by its id, then by each of its names on the right side.
     """
     mapping: dict[str, dict[str, str]] = {"model": {}, "benchmark": {}}
+    group_of: dict[str, str] = {}
+    if groups:
+        rows = theirs.query("SELECT model_id, version_of FROM models WHERE version_of IS NOT NULL")
+        group_of = dict(
+            zip(rows["model_id"].astype(str), rows["version_of"].astype(str), strict=True)
+        )
     for ident in their_scores["model_id"].unique():
         found = ours.resolve("model", str(ident))
+        if found is None and str(ident) in group_of:
+            found = ours.resolve("model", group_of[str(ident)])
         if found is not None:
             mapping["model"][str(ident)] = found
     names = theirs.query(

@@ -41,13 +41,32 @@ def verify(
 ) -> None:
     """Compare values for the same (model, benchmark) across two sources (best value each side).
 
+    Against an independent evaluator (artificial-analysis, arc-prize) it reports the
+    differences by benchmark and harness instead of a verdict.
+
     Example: opengap verify snapshot --against epoch-hub ../shared/data/epoch-benchmarking-hub
+
+    Example: opengap verify snapshot --against artificial-analysis DIR_OF_LLMS_JSON_SNAPSHOTS
     """
     kind, path = against
     with user_errors():
         result = verify_lib.verify(left, kind, path, tolerance=tolerance)
     if json:
         print_json(result.to_dict())
+        return
+    if kind in verify_lib.INDEPENDENT_KINDS:
+        table = result.by_harness
+        print_table(
+            table,
+            title=f"{left} − {kind}, by benchmark and harness (differences in points)",
+            limit=limit,
+        )
+        console.print(
+            f"{int(table['pairs'].sum())} (model, benchmark, harness) pairs; "
+            f"within_tolerance is the share within {tolerance * 100:g} points. The sides use "
+            "different harnesses: this describes differences, it is not a verdict.",
+            markup=False,
+        )
         return
     same = result.same_source
     off = result.pairs[~result.pairs["agree"]].copy()

@@ -6,7 +6,9 @@ Input frames (as :mod:`opengap.store.fits` reads them):
   import_kind, and optionally model_ref (the model's name as the source published it);
 * ``models``: model_id, name, release_date, weights, organization, country, params_total_b,
   license_class, version_of;
-* ``benchmarks``: benchmark_id, name, domain, chance, ceiling, is_fraction, n_items.
+* ``benchmarks``: benchmark_id, name, domain, chance, ceiling, is_fraction, n_items, and
+  optionally composite (an index over other benchmarks: left out unless named in
+  ``config.benchmarks``, so a fit never counts the same evidence twice).
 
 The output is one observation per (unit, benchmark) — or per (unit, benchmark, harness) when
 harness offsets are fitted — where a unit is a model, or a model group when versions are grouped.
@@ -62,6 +64,7 @@ def select(
     Selection
     """
     counts: dict[str, int] = {"scores": len(scores)}
+    scores = _without_composites(scores, benchmarks, config, counts)
     frame = scores.merge(
         benchmarks[["benchmark_id", "chance", "ceiling", "is_fraction"]],
         on="benchmark_id",
@@ -110,6 +113,21 @@ def select(
     mapping = dict(zip(used["model_id"].astype(str), used["unit"].astype(str), strict=True))
     import_ids = sorted(int(i) for i in best["import_id"].dropna().unique())
     return Selection(obs, units, mapping, counts, notes, import_ids)
+
+
+def _without_composites(
+    scores: pd.DataFrame, benchmarks: pd.DataFrame, config: FitConfig, counts: dict[str, int]
+) -> pd.DataFrame:
+    """Drop the scores of composite benchmarks unless ``config.benchmarks`` names them."""
+    if "composite" not in benchmarks.columns:
+        return scores
+    flagged = benchmarks["composite"].astype(object).map(lambda v: not _missing(v) and bool(v))
+    composite = set(benchmarks.loc[flagged, "benchmark_id"]) - set(config.benchmarks or ())
+    if not composite:
+        return scores
+    keep = ~scores["benchmark_id"].isin(composite)
+    counts["composite_excluded"] = int((~keep).sum())
+    return scores.loc[keep]
 
 
 def _clip_outside(score: np.ndarray) -> np.ndarray:

@@ -24,6 +24,8 @@ KINDS: dict[str, str] = {
     "open-llm-leaderboard": "open_llm_leaderboard",
     "lm-eval": "lm_eval",
     "csv": "csv_format",
+    "artificial-analysis": "artificial_analysis",
+    "arc-prize": "arc_prize",
 }
 
 

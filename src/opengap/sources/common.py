@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 from datetime import date, datetime
@@ -43,6 +44,37 @@ def read_csv_rows(path: Path, required: list[str] | None = None) -> list[dict[st
         raise MalformedFile(f"{path}: not UTF-8 text ({exc.reason})") from exc
     except csv.Error as exc:
         raise MalformedFile(f"{path}: not parseable as CSV ({exc})") from exc
+
+
+def read_json(path: Path) -> object:
+    """Return a JSON file's content; :class:`MalformedFile` naming the file and the place where
+    it is truncated, malformed or not UTF-8 text.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MalformedFile(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MalformedFile(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from exc
+
+
+def json_number(value: object) -> float | None:
+    """Return a JSON number as a float, None for null; ValueError for anything else.
+
+    Booleans, strings and non-finite numbers are not numbers here.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"not a number: {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
 
 
 def parse_fraction(text: str, scale: float = 100.0) -> float:

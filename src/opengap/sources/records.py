@@ -56,7 +56,11 @@ class ModelRecord:
 
 @dataclass
 class BenchmarkRecord:
-    """One benchmark; ``chance`` and ``ceiling`` are on the same scale as its score values."""
+    """One benchmark; ``chance`` and ``ceiling`` are on the same scale as its score values.
+
+    ``composite`` marks a score that is not independent evidence (an index averaged over other
+    benchmarks, or a second metric of a run already counted): fits leave it out by default.
+    """
 
     benchmark_id: str
     name: str | None = None
@@ -68,6 +72,7 @@ class BenchmarkRecord:
     url: str | None = None
     is_fraction: bool | None = None
     release_date: date | None = None
+    composite: bool | None = None
     aliases: list[str] = field(default_factory=list)
 
 
@@ -79,6 +84,7 @@ class ScoreRecord:
     ``value_text`` keeps the value exactly as the source printed it.
     ``source_ref`` is the source's own row id, when it has one, so re-imports update in place.
     ``model_ref`` is the model's name exactly as the source printed it (default: ``model``).
+    ``cost_per_task_usd`` is the evaluator's published cost per task of the run, where given.
     """
 
     model: str
@@ -96,6 +102,7 @@ class ScoreRecord:
     trusted: bool | None = None
     row: str | None = None
     model_ref: str | None = None
+    cost_per_task_usd: float | None = None
 
 
 @dataclass

@@ -35,11 +35,12 @@ _MODEL_COLUMNS = [
 ]  # fmt: skip
 _BENCHMARK_COLUMNS = [
     "benchmark_id", "name", "domain", "n_items", "chance", "ceiling", "public", "url",
-    "is_fraction", "release_date",
+    "is_fraction", "release_date", "composite",
 ]  # fmt: skip
 _SCORE_COLUMNS = [
     "score_key", "model_id", "benchmark_id", "value", "value_text", "stderr", "n_items",
     "harness", "setting", "eval_date", "source", "source_url", "source_ref", "trusted", "model_ref",
+    "cost_per_task_usd",
 ]  # fmt: skip
 
 
@@ -335,8 +336,9 @@ class Store:
             f"{c} = coalesce(excluded.{c}, benchmarks.{c})" for c in _BENCHMARK_COLUMNS[1:]
         )
         casts = _cast_select(_BENCHMARK_COLUMNS, _BENCHMARK_TYPES) + ", import_id"
+        columns = ", ".join([*_BENCHMARK_COLUMNS, "import_id"])
         self.con.execute(
-            f"INSERT INTO benchmarks SELECT {casts} FROM _bench_df "
+            f"INSERT INTO benchmarks ({columns}) SELECT {casts} FROM _bench_df "
             f"ON CONFLICT (benchmark_id) DO UPDATE SET {updates}"
         )
         self.con.unregister("_bench_df")
@@ -548,11 +550,11 @@ _MODEL_TYPES = {
 }  # fmt: skip
 _BENCHMARK_TYPES = {
     "n_items": "INTEGER", "chance": "DOUBLE", "ceiling": "DOUBLE", "public": "BOOLEAN",
-    "is_fraction": "BOOLEAN", "release_date": "DATE",
+    "is_fraction": "BOOLEAN", "release_date": "DATE", "composite": "BOOLEAN",
 }  # fmt: skip
 _SCORE_TYPES = {
     "value": "DOUBLE", "stderr": "DOUBLE", "n_items": "INTEGER", "eval_date": "DATE",
-    "trusted": "BOOLEAN",
+    "trusted": "BOOLEAN", "cost_per_task_usd": "DOUBLE",
 }  # fmt: skip
 
 

@@ -28,7 +28,7 @@ SELECT model_id, name, release_date, weights, organization, country, params_tota
 FROM models ORDER BY model_id
 """
 _BENCHMARKS_SQL = """
-SELECT benchmark_id, name, domain, chance, ceiling, is_fraction, n_items
+SELECT benchmark_id, name, domain, chance, ceiling, is_fraction, n_items, composite
 FROM benchmarks ORDER BY benchmark_id
 """
 

@@ -70,6 +70,10 @@ _V2 = [
     "import_id FROM responses",
     "DROP TABLE responses",
     "ALTER TABLE responses_v2 RENAME TO responses",
+    # Composite benchmarks (indices over other benchmarks) are kept out of fits by default;
+    # a score may carry the evaluator's cost per task (ARC Prize publishes one per run).
+    "ALTER TABLE benchmarks ADD COLUMN composite BOOLEAN",
+    "ALTER TABLE scores ADD COLUMN cost_per_task_usd DOUBLE",
 ]
 
 MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}

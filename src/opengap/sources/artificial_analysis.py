@@ -1,0 +1,459 @@
+"""Importer for the Artificial Analysis LLM leaderboard payload (kind ``artificial-analysis``).
+
+Reads ``llms.json`` (``{meta, models[]}``, as the leaderboard page serves it), or a folder of
+dated snapshots (``<date>/llms.json``), imported oldest first into one batch: a later snapshot
+updates what changed (values, prices, facts it states) and keeps what it does not mention (a
+model it dropped, an evaluation it left null). A snapshot's date is ``meta.fetched_at``, else
+the name of its folder.
+
+* **Models.** One per entry. Artificial Analysis lists reasoning and effort variants as separate
+  entries with their own scores (``GPT-5.1 (high)``, ``Claude Opus 4.5 (Non-reasoning)``), so
+  each is its own model, id :func:`model_id` (``gpt-5.1-high``), grouped by ``version_of`` under
+  the name without the parenthesis (``gpt-5.1``). Facts: release date, creator (organisation)
+  and country (ISO code -> name, :data:`COUNTRIES`), reasoning flag, total/active parameters
+  (billions), weights (``open_weights.is_open_weights``), licence and its class
+  (:data:`LICENSE_CLASSES`; a closed model is ``closed``). Aliases: AA's slug and name.
+* **Scores.** Each evaluation in :data:`EVALUATIONS`, harness ``artificial-analysis`` (AA runs
+  every model under its own harness), source "Artificial Analysis", source URL the model's AA
+  page, ``eval_date`` the snapshot date. Keys that are the conventional benchmarks map to their
+  ids (``gpqa`` -> ``gpqa-diamond``); AA's indices (Intelligence, Coding, Agentic) and the
+  second and third metrics of AA-Omniscience are ``composite`` benchmarks, which fits leave out
+  by default. An estimated Intelligence Index says so in ``value_text``.
+* **Prices.** USD per 1M input / output / blended (3:1) tokens as of the snapshot date, where
+  the snapshot gives any of them.
+
+An entry without a name or with an unparseable release date is rejected with the reason. A file
+that is not this payload, an entry that is not an object, or a value that is not a number or
+lies outside its range is a :class:`MalformedFile` naming the file and the entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from opengap.errors import MalformedFile
+from opengap.names import make_id
+from opengap.sources.common import json_number, parse_date, read_json
+from opengap.sources.known_benchmarks import canonical_benchmark
+from opengap.sources.records import (
+    BenchmarkRecord,
+    ImportBatch,
+    ModelRecord,
+    PriceRecord,
+    ScoreRecord,
+    sha256_of,
+)
+
+KIND = "artificial-analysis"
+FILE_NAME = "llms.json"
+SOURCE = "Artificial Analysis"
+HARNESS = "artificial-analysis"
+MODEL_PAGE = "https://artificialanalysis.ai/models/{slug}"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How one key of ``evaluations`` becomes a score: benchmark id and value range."""
+
+    benchmark_id: str
+    low: float = 0.0
+    high: float = 1.0
+
+
+#: ``evaluations`` key -> benchmark. Fractions unless a range is given.
+EVALUATIONS: dict[str, Evaluation] = {
+    "gpqa": Evaluation("gpqa-diamond"),
+    "hle": Evaluation("hle"),
+    "scicode": Evaluation("scicode"),
+    "aa_lcr": Evaluation("aa-lcr"),
+    "ifbench": Evaluation("ifbench"),
+    "critpt": Evaluation("critpt"),
+    "mmmu_pro": Evaluation("mmmu-pro"),
+    "tau2_bench": Evaluation("tau2-bench-telecom"),
+    "terminal_bench_hard": Evaluation("terminal-bench-hard"),
+    "aa_omniscience_accuracy": Evaluation("aa-omniscience"),
+    "apex_agents": Evaluation("apex-agents"),
+    "gdpval_aa_normalized": Evaluation("gdpval-aa"),
+    "aa_omniscience": Evaluation("aa-omniscience-index", -100.0, 100.0),
+    "aa_omniscience_non_hallucination": Evaluation("aa-omniscience-non-hallucination"),
+    "artificial_analysis_intelligence_index": Evaluation("aa-intelligence-index", 0.0, 100.0),
+    "artificial_analysis_coding_index": Evaluation("aa-coding-index", 0.0, 100.0),
+    "artificial_analysis_agentic_index": Evaluation("aa-agentic-index", 0.0, 100.0),
+}
+_ESTIMATED = "artificial_analysis_intelligence_index_is_estimated"
+
+
+def _fraction(
+    benchmark_id: str,
+    name: str,
+    domain: str,
+    *,
+    chance: float | None = 0.0,
+    composite: bool | None = None,
+    aliases: tuple[str, ...] = (),
+) -> BenchmarkRecord:
+    return BenchmarkRecord(
+        benchmark_id=benchmark_id, name=name, domain=domain, chance=chance, ceiling=1.0,
+        is_fraction=True, composite=composite, aliases=list(aliases),
+    )  # fmt: skip
+
+
+def _index(benchmark_id: str, name: str, *, signed: bool = False) -> BenchmarkRecord:
+    """An index on a 0-100 scale; a signed one (-100 to 100) has no ceiling the store checks."""
+    return BenchmarkRecord(
+        benchmark_id=benchmark_id, name=name, domain="other", is_fraction=False, composite=True,
+        ceiling=None if signed else 100.0, chance=None if signed else 0.0,
+    )  # fmt: skip
+
+
+#: The benchmarks of the payload that opengap's known benchmarks do not define. Chance 0 for
+#: open-answer tasks; ``None`` (unknown) where a random answer may score.
+BENCHMARKS: dict[str, BenchmarkRecord] = {
+    b.benchmark_id: b
+    for b in [
+        _fraction("scicode", "SciCode", "code", aliases=("Sci Code",)),
+        _fraction("aa-lcr", "AA-LCR", "long-context",
+                  aliases=("Artificial Analysis Long Context Reasoning",)),
+        _fraction("ifbench", "IFBench", "language", chance=None),
+        _fraction("critpt", "CritPt", "reasoning"),
+        _fraction("mmmu-pro", "MMMU-Pro", "multimodal", chance=None),
+        _fraction("tau2-bench-telecom", "τ²-Bench Telecom", "agentic",
+                  aliases=("tau2-bench telecom", "Tau2 Bench Telecom")),
+        _fraction("terminal-bench-hard", "Terminal-Bench Hard", "agentic"),
+        _fraction("aa-omniscience", "AA-Omniscience (accuracy)", "knowledge",
+                  aliases=("AA-Omniscience accuracy",)),
+        _fraction("apex-agents", "APEX-Agents", "agentic"),
+        BenchmarkRecord(benchmark_id="gdpval-aa", name="GDPval-AA (normalised Elo)",
+                        domain="agentic", is_fraction=False),
+        _fraction("aa-omniscience-non-hallucination", "AA-Omniscience non-hallucination rate",
+                  "knowledge", chance=None, composite=True),
+        _index("aa-omniscience-index", "AA-Omniscience Index", signed=True),
+        _index("aa-intelligence-index", "Artificial Analysis Intelligence Index"),
+        _index("aa-coding-index", "Artificial Analysis Coding Index"),
+        _index("aa-agentic-index", "Artificial Analysis Agentic Index"),
+    ]
+}  # fmt: skip
+
+#: ``creator.country`` (ISO 3166-1 alpha-2, lower case) -> country name as opengap spells it.
+COUNTRIES: dict[str, str] = {
+    "us": "United States", "cn": "China", "fr": "France", "kr": "South Korea", "il": "Israel",
+    "ca": "Canada", "in": "India", "ch": "Switzerland", "ae": "United Arab Emirates",
+    "es": "Spain", "gb": "United Kingdom", "uk": "United Kingdom", "de": "Germany",
+    "jp": "Japan", "sg": "Singapore", "tw": "Taiwan", "hk": "Hong Kong", "nl": "Netherlands",
+    "se": "Sweden", "fi": "Finland", "it": "Italy", "pl": "Poland", "ru": "Russia",
+    "sa": "Saudi Arabia", "au": "Australia", "br": "Brazil", "vn": "Vietnam", "th": "Thailand",
+}  # fmt: skip
+
+_PERMISSIVE = "permissive"
+_RESTRICTED = "open-restricted"
+#: Licence name (lower case, spaces collapsed) -> licence class, for open-weight models. Every
+#: name in the 2026 snapshots is listed; any other (and ``Other``) leaves the class unknown.
+#: As in the bundled catalogue: Apache, MIT and modified MIT are permissive; licences with
+#: use, user-count or commercial restrictions (Llama, Gemma, Qwen, DeepSeek, NVIDIA, non-
+#: commercial ones) are open-restricted.
+LICENSE_CLASSES: dict[str, str] = {
+    "apache 2.0": _PERMISSIVE, "apache-2.0": _PERMISSIVE, "mit": _PERMISSIVE,
+    "modified mit license": _PERMISSIVE, "modified mit": _PERMISSIVE, "openmdw": _PERMISSIVE,
+    "gemma license": _RESTRICTED,
+    "nvidia open model license agreement": _RESTRICTED, "nvidia open model license": _RESTRICTED,
+    "nvidia nemotron open model license": _RESTRICTED,
+    "lfm 1.0": _RESTRICTED, "deepseek license agreement": _RESTRICTED,
+    "jamba open model license agreement": _RESTRICTED,
+    "llama 2 community license agreement": _RESTRICTED,
+    "meta llama 3 community license agreement": _RESTRICTED,
+    "llama 3.1 community license agreement": _RESTRICTED,
+    "llama 3.2 community license agreement": _RESTRICTED,
+    "llama 3.3 community license agreement": _RESTRICTED,
+    "llama 4 community license agreement": _RESTRICTED,
+    "llama license agreement": _RESTRICTED,
+    "tongyi qianwen license agreement": _RESTRICTED, "qwen license agreement": _RESTRICTED,
+    "exaone ai model license agreement 1.2 - nc": _RESTRICTED, "k exaone": _RESTRICTED,
+    "mistral research license": _RESTRICTED,
+    "cc-by-nc 4.0 license with acceptable use addendum": _RESTRICTED,
+    "cc by nc 4.0": _RESTRICTED, "non-commercial license": _RESTRICTED,
+    "grok 2 community license agreement": _RESTRICTED, "upstage solar license": _RESTRICTED,
+    "falcon mamba 7b tii license version 1.0": _RESTRICTED,
+    "databricks open model license": _RESTRICTED,
+    "tencent hy community license agreement": _RESTRICTED,
+    "minimax community license": _RESTRICTED,
+    "hyperclova x seed 32b think model license agreement": _RESTRICTED,
+}  # fmt: skip
+
+_PAREN = re.compile(r"\s*\(([^()]*)\)")
+
+
+def read(path: Path, *, model: str | None = None, benchmark: str | None = None) -> ImportBatch:
+    """Read one ``llms.json`` or a folder of dated snapshots of it.
+
+    Parameters
+    ----------
+    path : Path
+        ``llms.json``, a folder holding it, or a folder of dated folders each holding one.
+    model, benchmark : str, optional
+        Not used.
+
+    Returns
+    -------
+    ImportBatch
+        Models, benchmarks, scores and prices of every snapshot, oldest first.
+
+    Raises
+    ------
+    MalformedFile
+        No ``llms.json`` found, a file that is not the payload, or a value that is not a
+        number or is out of range (the message names the file and the entry).
+
+    Examples
+    --------
+    >>> batch = read(Path("../shared/data/artificial-analysis-2026/2026-07-10"))  # doctest: +SKIP
+    >>> len(batch.models), len(batch.prices)  # doctest: +SKIP
+    (570, 396)
+    """
+    del model, benchmark
+    snapshots = sorted((_snapshot(f) for f in _files(path)), key=lambda s: (s[0], str(s[1])))
+    batch = ImportBatch(kind=KIND, path=str(path), sha256=sha256_of(path))
+    batch.benchmarks = _benchmarks()
+    merged: dict[str, ModelRecord] = {}
+    for day, file, entries in snapshots:
+        ids = _ids(entries)
+        for i, entry in enumerate(entries, 1):
+            batch.rows_read += 1
+            _read_entry(batch, merged, ids, day, f"{file}: model {i}", entry)
+    batch.models = list(merged.values())
+    return batch
+
+
+def _files(path: Path) -> list[Path]:
+    """Return the ``llms.json`` files ``path`` names: itself, its own, or its subfolders'."""
+    if path.is_file():
+        return [path]
+    if (path / FILE_NAME).is_file():
+        return [path / FILE_NAME]
+    found = sorted(p / FILE_NAME for p in path.iterdir() if (p / FILE_NAME).is_file())
+    if not found:
+        raise MalformedFile(f"{path}: no {FILE_NAME} in this directory or its dated folders")
+    return found
+
+
+def _snapshot(file: Path) -> tuple[date, Path, list[dict[str, Any]]]:
+    """Return a payload's snapshot date, its file and its model entries."""
+    data = read_json(file)
+    if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+        raise MalformedFile(
+            f"{file}: not an Artificial Analysis llms.json payload (no 'models' list)"
+        )
+    models: list[dict[str, Any]] = data["models"]
+    for i, entry in enumerate(models, 1):
+        if not isinstance(entry, dict):
+            raise MalformedFile(f"{file}: model {i}: not an object but {type(entry).__name__}")
+    meta = data.get("meta")
+    fetched = meta.get("fetched_at") if isinstance(meta, dict) else None
+    day = None
+    for text in (fetched, file.parent.name):
+        try:
+            day = parse_date(text) if isinstance(text, str) else None
+        except ValueError:
+            day = None
+        if day is not None:
+            break
+    if day is None:
+        raise MalformedFile(
+            f"{file}: no snapshot date (neither meta.fetched_at nor a dated folder)"
+        )
+    return day, file, models
+
+
+def _read_entry(
+    batch: ImportBatch,
+    merged: dict[str, ModelRecord],
+    ids: dict[int, str],
+    day: date,
+    where: str,
+    entry: dict[str, Any],
+) -> None:
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        batch.reject(where, "no model name")
+        return
+    where = f"{where} ({name})"
+    try:
+        record = _model(entry, ids[id(entry)], where)
+    except ValueError as exc:
+        batch.reject(where, str(exc))
+        return
+    _merge(merged, record)
+    slug = entry.get("slug")
+    url = MODEL_PAGE.format(slug=slug) if isinstance(slug, str) and slug else None
+    batch.scores.extend(_scores(entry, record.model_id, day, url, where))
+    price = _price(entry, record.model_id, day, where)
+    if price is not None:
+        batch.prices.append(price)
+
+
+def _section(entry: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = entry.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MalformedFile(f"{where}: {key!r} is not an object")
+    return value
+
+
+def _number(section: dict[str, Any], key: str, where: str) -> float | None:
+    try:
+        return json_number(section.get(key))
+    except ValueError as exc:
+        raise MalformedFile(f"{where}: {key}: {exc}") from None
+
+
+def _model(entry: dict[str, Any], model_id: str, where: str) -> ModelRecord:
+    """Return the model an entry describes; ValueError for an unparseable release date."""
+    name = str(entry["name"]).strip()
+    creator = _section(entry, "creator", where)
+    caps = _section(entry, "capabilities", where)
+    weights_info = _section(entry, "open_weights", where)
+    released = entry.get("release_date")
+    release_date = parse_date(released) if isinstance(released, str) else None
+    is_open = weights_info.get("is_open_weights")
+    weights = {True: "open", False: "closed"}.get(is_open) if isinstance(is_open, bool) else None
+    license_name = weights_info.get("license_name")
+    license_ = license_name.strip() if isinstance(license_name, str) and weights == "open" else None
+    if weights == "closed":
+        license_class: str | None = "closed"
+    else:
+        license_class = LICENSE_CLASSES.get(" ".join((license_ or "").lower().split()))
+    reasoning = entry.get("reasoning_model")
+    country = creator.get("country")
+    organization = creator.get("name")
+    params_total = _number(caps, "total_parameters", where)
+    params_active = _number(caps, "active_parameters", where)
+    for label, value in (("total_parameters", params_total), ("active_parameters", params_active)):
+        if value is not None and value < 0:
+            raise MalformedFile(f"{where}: {label}: negative ({value:g})")
+    base = make_id(_collapse(_PAREN.sub("", name.replace("+", " plus "))))
+    slug = entry.get("slug")
+    return ModelRecord(
+        model_id=model_id,
+        name=name,
+        organization=organization.strip() if isinstance(organization, str) else None,
+        country=COUNTRIES.get(country.lower()) if isinstance(country, str) else None,
+        release_date=release_date,
+        weights=weights,
+        license=license_,
+        license_class=license_class,
+        params_total_b=params_total,
+        params_active_b=params_active,
+        reasoning=reasoning if isinstance(reasoning, bool) else None,
+        version_of=base if base and base != model_id else None,
+        aliases=[a for a in (slug, name) if isinstance(a, str) and a],
+    )
+
+
+def _merge(merged: dict[str, ModelRecord], record: ModelRecord) -> None:
+    """Fold a later snapshot's record into the earlier one: its stated facts win."""
+    earlier = merged.get(record.model_id)
+    if earlier is None:
+        merged[record.model_id] = record
+        return
+    for f in fields(ModelRecord):
+        value = getattr(record, f.name)
+        if f.name == "aliases":
+            earlier.aliases.extend(a for a in value if a not in earlier.aliases)
+        elif value is not None:
+            setattr(earlier, f.name, value)
+
+
+def _scores(
+    entry: dict[str, Any], model_id: str, day: date, url: str | None, where: str
+) -> list[ScoreRecord]:
+    evaluations = _section(entry, "evaluations", where)
+    estimated = evaluations.get(_ESTIMATED) is True
+    uid = entry.get("id") if isinstance(entry.get("id"), str) else entry.get("slug")
+    out = []
+    for key, spec in EVALUATIONS.items():
+        value = _number(evaluations, key, where)
+        if value is None:
+            continue
+        if not spec.low <= value <= spec.high:
+            raise MalformedFile(f"{where}: {key}: {value:g} outside [{spec.low:g}, {spec.high:g}]")
+        text = f"{evaluations[key]}"
+        if key == "artificial_analysis_intelligence_index" and estimated:
+            text += " (estimated by Artificial Analysis)"
+        out.append(
+            ScoreRecord(
+                model=model_id, benchmark=spec.benchmark_id, value=value, value_text=text,
+                harness=HARNESS, eval_date=day, source=SOURCE, source_url=url,
+                source_ref=f"{uid}:{key}", row=f"{where}: {key}", model_ref=str(entry["name"]),
+            )
+        )  # fmt: skip
+    return out
+
+
+def _price(entry: dict[str, Any], model_id: str, day: date, where: str) -> PriceRecord | None:
+    pricing = _section(entry, "pricing", where)
+    values = {
+        key: _number(pricing, key, where)
+        for key in ("price_1m_input_tokens", "price_1m_output_tokens", "price_1m_blended_3_to_1")
+    }
+    for key, value in values.items():
+        if value is not None and value < 0:
+            raise MalformedFile(f"{where}: {key}: negative price ({value:g})")
+    if all(v is None for v in values.values()):
+        return None
+    return PriceRecord(
+        model=model_id, date=day, input_usd_per_m=values["price_1m_input_tokens"],
+        output_usd_per_m=values["price_1m_output_tokens"],
+        blended_usd_per_m=values["price_1m_blended_3_to_1"], source=SOURCE,
+    )  # fmt: skip
+
+
+def model_id(name: str) -> str:
+    """Return the model id of an AA entry name: its kebab case, parentheses folded in.
+
+    >>> model_id("DeepSeek V4 Pro (Reasoning, High Effort)")
+    'deepseek-v4-pro-reasoning-high-effort'
+    >>> model_id("Claude 3.5 Sonnet (Oct '24)")
+    'claude-3.5-sonnet-oct-24'
+    >>> model_id("Command A+")  # not the id of "Command A" up to punctuation
+    'command-a-plus'
+    """
+    name = name.replace("+", " plus ")
+    variants = [v.strip() for v in _PAREN.findall(name)]
+    base = _PAREN.sub("", name)
+    return make_id(_collapse(" ".join([base, *variants]).replace(",", " ")))
+
+
+def _collapse(text: str) -> str:
+    """Return ``text`` with runs of spaces and dashes between words folded to one dash."""
+    return re.sub(r"[\s-]*-[\s-]*|\s+", lambda m: "-" if "-" in m.group() else " ", text.strip())
+
+
+def _ids(entries: list[dict[str, Any]]) -> dict[int, str]:
+    """Return each entry's model id (by ``id()`` of the entry); AA's slug breaks a tie."""
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        name = entry.get("name")
+        if isinstance(name, str) and name.strip():
+            by_id.setdefault(model_id(name), []).append(entry)
+    out: dict[int, str] = {}
+    for ident, group in by_id.items():
+        for entry in group:
+            slug = entry.get("slug")
+            clash = len(group) > 1 and isinstance(slug, str)
+            out[id(entry)] = make_id(f"{ident}-{slug}") if clash else ident
+    return out
+
+
+def _benchmarks() -> list[BenchmarkRecord]:
+    """Return the record of every benchmark the evaluations map to."""
+    out = []
+    for spec in EVALUATIONS.values():
+        known = BENCHMARKS.get(spec.benchmark_id) or canonical_benchmark(spec.benchmark_id)
+        if known is None:  # pragma: no cover - every id is listed above or known
+            raise AssertionError(spec.benchmark_id)
+        out.append(known)
+    return out
