@@ -151,7 +151,7 @@ def test_sensitivity_lists_every_benchmark(db: Path) -> None:
 
 def test_leave_one_out_in_workers_matches_refits_in_this_process(db: Path) -> None:
     """The forked refits give exactly what the serial loop and a plain refit give."""
-    from opengap.gap import _gap_of, leave_one_out, refit_fit
+    from opengap.gap.refits import gap_of, leave_one_out, refit_fit
 
     with Store(db) as store:
         base = fitting.load_fit(store)
@@ -160,7 +160,7 @@ def test_leave_one_out_in_workers_matches_refits_in_this_process(db: Path) -> No
         parallel = leave_one_out(store, base, ids, day, n_jobs=2)
         serial = leave_one_out(store, base, ids, day, n_jobs=1)
         direct = refit_fit(store, base, benchmarks=ids[1:], bootstrap=0)
-        expected = _gap_of(store, direct, day, base)
+        expected = gap_of(store, direct, day, base)
     assert [row[0] for row in parallel] == ids
     assert parallel == serial
     bench, lag, error, se = parallel[0]
@@ -171,9 +171,9 @@ def test_leave_one_out_in_workers_matches_refits_in_this_process(db: Path) -> No
 
 def test_refits_in_workers_match_refits_in_this_process(db: Path, tmp_path: Path) -> None:
     """refit_many's forked refits (serial bootstrap) equal refit_fit's, draws included."""
-    from opengap import gap as gap_module
     from opengap.fit.bootstrap import default_jobs
-    from opengap.gap import refit_fit, refit_many
+    from opengap.gap import refits as gap_module
+    from opengap.gap.refits import refit_fit, refit_many
 
     copy = tmp_path / "second.duckdb"
     copy.write_bytes(db.read_bytes())

@@ -1,0 +1,163 @@
+"""The library verb :func:`gap`: the open-vs-closed gap (or a grouping's) by one method."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from opengap.analysis.groups import GROUPINGS
+from opengap.analysis.reports import (
+    METHODS,
+    Report,
+    catch_up_report,
+    group_report,
+    lag_report,
+    resolve_at,
+    trend_report,
+)
+from opengap.analysis.transforms import TRANSFORMS
+from opengap.errors import BadArgument
+from opengap.gap.domains import domain_report
+from opengap.gap.progress import Progress
+from opengap.gap.tables import TRUST, Curation, benchmark_table, fit_table, open_closed
+from opengap.store import Store
+
+if TYPE_CHECKING:  # the fit machinery is imported only when a fit is needed
+    pass
+
+
+def gap(
+    store: Store,
+    *,
+    fit_id: str | None = None,
+    by: str = "weights",
+    method: str = "lag",
+    at: str | date | None = None,
+    significance: bool = False,
+    benchmark: str | None = None,
+    transform: str = "none",
+    tolerance: float = 0.0,
+    separate_slopes: bool = False,
+    size_classes: Sequence[float] | None = None,
+    groups: Sequence[str] | None = None,
+    versus: str = "closed",
+    trust: str = "all",
+    exclude_finetunes: bool = False,
+    exclude: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Return the gap between open and closed models (or between groups) by one method.
+
+    Parameters
+    ----------
+    store : Store
+        The catalogue.
+    fit_id : str, optional
+        The fit to use (default: the latest; when there is none, the default preset is fitted
+        and saved first). Ignored with ``benchmark``.
+    by : {"weights", "country", "organization", "size", "license", "domain"}
+        ``weights`` compares open with closed models. ``country``, ``organization``, ``size``
+        and ``license`` compare each group of open models with the closed frontier (or, with
+        ``versus="all"``, each group of all models with the overall frontier). ``domain``
+        refits on each domain's benchmarks (same configuration and anchoring) and reports the
+        open-vs-closed gap in each.
+    method : {"lag", "catch-up", "trend"}
+        See :mod:`opengap.analysis`.
+    at : str or date, optional
+        Date to measure at (default: the latest release in the data).
+    significance : bool
+        With ``lag``: the significance-aware lag (Epoch 2026).
+    benchmark : str, optional
+        Work on this benchmark's raw scores (best score per model) instead of a fit.
+    transform : {"none", "neglog1m"}
+        Transform of raw scores (``neglog1m`` = −ln(1 − accuracy)); only with ``benchmark``.
+    tolerance : float
+        Catch-up tolerance, in the values' units.
+    separate_slopes : bool
+        With ``trend``: a slope per group instead of a shared one.
+    size_classes : sequence of float, optional
+        Edges of the size classes in billions of total parameters (default 10, 50, 200).
+    groups : sequence of str, optional
+        Only these groups (with ``by`` other than ``weights``).
+    versus : {"closed", "all"}
+        Reference frontier for groupings other than ``weights``.
+    trust : {"all", "no-suspect", "trusted"}
+        With ``benchmark``: keep every score, drop scores flagged untrusted (``trusted`` false,
+        Epoch's default "non-suspect" curation), or keep only scores flagged trusted.
+    exclude_finetunes : bool
+        Leave out models that are fine-tunes of another model (``base_model_id`` set).
+    exclude : sequence of str, optional
+        Leave out models whose id or name matches one of these shell-style patterns
+        (case-insensitive), e.g. ``["flan*", "u-palm"]``.
+    progress : callable, optional
+        Called as ``progress(task, done, total)`` during fits.
+
+    Returns
+    -------
+    LagReport, CatchUpReport, TrendReport or GroupReport
+        Each has ``to_dict()`` (the ``--json`` shape) and ``headline``.
+
+    Raises
+    ------
+    BadArgument
+        Unknown method, grouping or group; a date outside the data; a benchmark with no open
+        or no closed scores; options that do not go together.
+
+    Examples
+    --------
+    >>> report = gap(store, method="catch-up", benchmark="MMLU", transform="neglog1m",
+    ...              tolerance=0.02)  # doctest: +SKIP
+    >>> report.to_dict()["median_lag_months"]  # doctest: +SKIP
+    """
+    _check_options(by=by, method=method, benchmark=benchmark, transform=transform,
+                   significance=significance, separate_slopes=separate_slopes, groups=groups,
+                   trust=trust, versus=versus)  # fmt: skip
+    curation = Curation(exclude_finetunes, tuple(exclude or ()))
+    if by == "domain":
+        return domain_report(store, fit_id=fit_id, at=at, significance=significance,
+                              curation=curation, progress=progress)
+    if benchmark is not None:
+        table, context = benchmark_table(store, benchmark, transform=transform, trust=trust,
+                                         curation=curation)
+    else:
+        table, context = fit_table(store, fit_id=fit_id, curation=curation, progress=progress)
+    if by != "weights":
+        return group_report(
+            table, by, method, context, at=at, versus=versus, groups=groups,
+            size_edges=size_classes, significance=significance, tolerance=tolerance,
+            separate_slopes=separate_slopes,
+        )  # fmt: skip
+    closed, opened = open_closed(table, context)
+    day = resolve_at(at, closed, opened)
+    if method == "lag":
+        return lag_report(closed, opened, day, context, significance=significance)
+    if method == "catch-up":
+        return catch_up_report(closed, opened, context, tolerance=tolerance, at=day)
+    return trend_report(closed, opened, day, context, separate_slopes=separate_slopes)
+
+
+def _check_options(
+    *, by: str, method: str, benchmark: str | None, transform: str, significance: bool,
+    separate_slopes: bool, groups: Sequence[str] | None, trust: str, versus: str,
+) -> None:
+    checks: list[tuple[bool, str]] = [
+        (method in METHODS, f"unknown method {method!r} (choose from {', '.join(METHODS)})"),
+        (by in (*GROUPINGS, "domain"),
+         f"unknown grouping {by!r} (choose from {', '.join([*GROUPINGS, 'domain'])})"),
+        (transform in TRANSFORMS,
+         f"unknown transform {transform!r} (choose from {', '.join(TRANSFORMS)})"),
+        (trust in TRUST, f"unknown trust policy {trust!r} (choose from {', '.join(TRUST)})"),
+        (versus in ("closed", "all"), f"unknown --versus {versus!r} (choose from closed, all)"),
+        (benchmark is not None or transform == "none", "--transform needs --benchmark"),
+        (benchmark is not None or trust == "all", "--trust needs --benchmark"),
+        (not significance or method == "lag", "--significance goes with --method lag"),
+        (not separate_slopes or method == "trend", "--separate-slopes goes with --method trend"),
+        (not groups or by not in ("weights", "domain"),
+         "--group goes with --by country, organization, size or license"),
+        (by != "domain" or (benchmark is None and method == "lag"),
+         "--by domain refits per domain: it takes --method lag and no --benchmark"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise BadArgument(message)
