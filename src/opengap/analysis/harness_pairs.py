@@ -84,7 +84,7 @@ class HarnessEffect:
                 {str(k): (None if isinstance(v, float) and not np.isfinite(v) else v)
                  for k, v in r.items()}
                 for r in self.pairs.to_dict(orient="records")
-            ],  # fmt: skip
+            ],
             "notes": list(self.notes),
         }
 
@@ -128,7 +128,10 @@ def harness_pairs(
 
     def best(category: str) -> pd.DataFrame:
         part = frame[frame["category"] == category].sort_values("value", ascending=False)
-        return part.drop_duplicates(keys)[[*keys, "weights", "harness", "value", "n_items"]]
+        best_rows: pd.DataFrame = part.drop_duplicates(keys)[
+            [*keys, "weights", "harness", "value", "n_items"]
+        ]
+        return best_rows
 
     low, high = best(base), best(alternative)
     pairs = low.merge(high, on=keys, suffixes=("_base", "_alt"))
@@ -150,13 +153,15 @@ def harness_pairs(
             "n_items": n_items,
         }
     )  # fmt: skip
-    return out.sort_values(keys).reset_index(drop=True)
+    result: pd.DataFrame = out.sort_values(keys).reset_index(drop=True)
+    return result
 
 
 def _logit(p: np.ndarray, n: np.ndarray) -> np.ndarray:
     eps = 0.5 / n  # a continuity correction so 0 and 1 stay finite
     q = np.clip(p, eps, 1.0 - eps)
-    return np.log(q / (1.0 - q))
+    logits: np.ndarray = np.log(q / (1.0 - q))
+    return logits
 
 
 def _draws(
@@ -299,8 +304,9 @@ def item_pairs(responses: pd.DataFrame, *, base: str, alternative: str) -> pd.Da
     :func:`harness_effect` applies unchanged; runs identical item for item (the same run
     listed twice) are dropped, since they carry no harness contrast.
     """
-    cats = harness_categories(responses["harness"]) if len(responses) else pd.Series([], dtype=object)
-    frame = responses.assign(category=cats.to_numpy() if len(responses) else [])
+    if responses.empty:
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    frame = responses.assign(category=harness_categories(responses["harness"]).to_numpy())
     keys = ["model_id", "benchmark_id", "item_id"]
     low = frame[frame["category"] == base].groupby(keys, as_index=False)["score"].max()
     high = frame[frame["category"] == alternative].groupby(keys, as_index=False)["score"].max()
@@ -315,4 +321,33 @@ def item_pairs(responses: pd.DataFrame, *, base: str, alternative: str) -> pd.Da
     agg = agg[~agg["identical"]].drop(columns="identical")
     agg["weights"] = None
     agg["base_harness"], agg["alt_harness"] = base, alternative
-    return agg[PAIR_COLUMNS].reset_index(drop=True)
+    result: pd.DataFrame = agg[PAIR_COLUMNS].reset_index(drop=True)
+    return result
+
+
+@dataclass
+class HarnessReport:
+    """Everything ``opengap harness`` shows: the paired effect, per domain, and at item level.
+
+    ``scores`` is the effect from published scores (pairs of one model on one benchmark);
+    ``items`` the effect from item-level responses on the same tasks (often not identified:
+    say why in its status); ``by_domain`` one effect per benchmark domain with pairs;
+    ``restated`` the gap as measured and as if every model ran in its best harness (from the
+    harness-offset refit; empty when no fit could be made); ``data`` what the estimate used.
+    """
+
+    scores: HarnessEffect
+    items: HarnessEffect
+    by_domain: dict[str, Effect]
+    restated: dict[str, Any]
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "scores": self.scores.to_dict(),
+            "items": self.items.to_dict(),
+            "by_domain": {k: v.to_dict() for k, v in self.by_domain.items()},
+            "restated": self.restated,
+            "data": self.data,
+        }

@@ -1,4 +1,4 @@
-"""Importer for the SWE-bench leaderboards (kind ``swe-bench``): swebench.com's ``leaderboards.json``.
+"""Importer for swebench.com's ``leaderboards.json`` (kind ``swe-bench``).
 
 The file is ``{"leaderboards": [{"name": ..., "results": [entry, ...]}, ...]}``. Each leaderboard
 is a benchmark and a harness setting:
@@ -16,7 +16,7 @@ is a benchmark and a harness setting:
 An entry is a score of the one model its ``Model: ...`` tags name (a Hugging Face URL or an
 ``org/`` prefix is dropped, the full reference kept as an alias). Entries naming several models
 (ensembles, routers, "best of" systems) or none are rejected with that reason, never merged; so
-are entries whose name gives a model size that the tagged model's name does not (``Skywork-SWE-32B``
+are entries whose name gives a model size but does not name the tagged model (``Skywork-SWE-32B``
 tagged ``Qwen2.5-Coder-32B-Instruct``: a fine-tune built on the tagged model, not that model).
 ``System: Attempts - 2+`` entries are kept with the setting ``attempts 2+`` (best of several
 tries), single-attempt ones ``attempts 1``. ``per_instance_details`` (a dict, or a Python-literal
@@ -167,12 +167,11 @@ def _entry(
     value = _resolved(entry, label)
     ref = refs[0]
     system = str(entry.get("name") or "").strip()
-    foreign = _SIZE.findall(system.lower())
-    if foreign and not set(foreign) <= set(_SIZE.findall(ref.lower())):
+    if _SIZE.search(system.lower()) and not _names_model(system, ref):
         batch.reject(
             label,
-            f"the system names a model size ({', '.join(foreign)}) its model {ref!r} does not: "
-            "a fine-tune or a system of several models built on it, not that model's score",
+            f"the system {system!r} names a model size but not its model {ref!r}: a fine-tune "
+            "or a system of several models built on it, not that model's score",
         )
         return
     model_id = _model(ref, tags, models)
@@ -217,6 +216,17 @@ def _date(raw: Any, label: str) -> Any:
         return parse_date(str(raw)) if raw else None
     except ValueError:
         raise MalformedFile(f"{label}: unparseable date {raw!r}") from None
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_GENERIC = {"instruct", "preview", "chat", "it", "hf"}
+
+
+def _names_model(system: str, ref: str) -> bool:
+    """True when every distinctive token of the model's name appears in the system's name."""
+    wanted = {t for t in _TOKEN.findall(_clean_ref(ref).lower())
+              if t not in _GENERIC and not re.fullmatch(r"\d{6,8}", t)}  # fmt: skip
+    return wanted <= set(_TOKEN.findall(system.lower()))
 
 
 def _clean_ref(ref: str) -> str:

@@ -24,7 +24,7 @@ from opengap.errors import (
     UnknownModel,
 )
 from opengap.names import alias_key
-from opengap.sources.records import ImportBatch, Rejected, ScoreRecord
+from opengap.sources.records import ImportBatch, ModelRecord, Rejected, ScoreRecord
 from opengap.store.location import resolve_db_path
 from opengap.store.schema import SCHEMA_VERSION, TABLES, current_version, migrate
 
@@ -286,7 +286,8 @@ class Store:
         if not any(r.tentative for r in batch.models):
             return
         models = self._resolver("model")
-        kept, aliases = [], []
+        kept: list[ModelRecord] = []
+        aliases: list[tuple[str, str, int]] = []
         for record in batch.models:
             names = [record.model_id, record.name or "", *record.aliases]
             known = next((self._lookup(models, n) for n in names if n and self._lookup(models, n)),
