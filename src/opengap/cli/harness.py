@@ -93,6 +93,16 @@ def _print(report: HarnessReport) -> None:
         )[["model_id", "weights", "benchmark_id", "base_harness", "base_value", "alt_harness",
            "alt_value"]]  # fmt: skip
         print_table(shown, title="Pairs (scores in %)")
+    per_logit = report.data.get("points_per_logit")
+    if per_logit and eff.overall.logits is not None:
+        inter = eff.interaction
+        text = (f"On the capability scale ({per_logit:.1f} points per logit) the scaffold is "
+                f"worth {eff.overall.logits * per_logit:+.1f} points")  # fmt: skip
+        if None not in (inter.logits, inter.logits_low, inter.logits_high):
+            low, mid, high = (float(v) * per_logit for v in  # type: ignore[arg-type]
+                              (inter.logits_low, inter.logits, inter.logits_high))
+            text += f"; open − closed {mid:+.1f} ({low:+.1f} to {high:+.1f})"
+        console.print(text + ".", markup=False, highlight=False)
     left_out = f"{report.data['multi_attempt_left_out']} multi-attempt score(s) left out"
     for note in [*eff.notes, left_out]:
         console.print(f"Note: {note}", markup=False, highlight=False)

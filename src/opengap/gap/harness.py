@@ -189,6 +189,7 @@ def harness_report(
         "multi_attempt_left_out": int(multi.sum()),
         "responses": len(responses),
         "fit_id": fit.fit_id if fit is not None else None,
+        "points_per_logit": _points_per_logit(fit) if fit is not None and slopes else None,
         "imports": store.query("SELECT import_id, kind, sha256 FROM imports ORDER BY import_id")
         .to_dict(orient="records"),
     }
