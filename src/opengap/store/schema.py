@@ -70,6 +70,19 @@ _V2 = [
     "import_id FROM responses",
     "DROP TABLE responses",
     "ALTER TABLE responses_v2 RENAME TO responses",
+    # Item-level fits live apart from benchmark-level ones (``fits``), so the latest
+    # benchmark-level fit stays what ``opengap gap`` uses.
+    """CREATE TABLE item_fits (
+        fit_id VARCHAR PRIMARY KEY, created_at TIMESTAMP, model VARCHAR, config JSON,
+        provenance JSON, summary JSON)""",
+    """CREATE TABLE item_abilities (
+        fit_id VARCHAR NOT NULL, unit VARCHAR NOT NULL, model_id VARCHAR, ability DOUBLE,
+        ability_se DOUBLE, ci_low DOUBLE, ci_high DOUBLE, capability DOUBLE, n_responses INTEGER,
+        PRIMARY KEY (fit_id, unit))""",
+    """CREATE TABLE item_params (
+        fit_id VARCHAR NOT NULL, benchmark_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
+        difficulty DOUBLE, discrimination DOUBLE, floor DOUBLE, infit DOUBLE, outfit DOUBLE,
+        n_responses INTEGER, PRIMARY KEY (fit_id, benchmark_id, item_id))""",
 ]
 
 MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
@@ -83,6 +96,9 @@ TABLES = (
     "responses",
     "downloads",
     "prices",
+    "item_fits",
+    "item_abilities",
+    "item_params",
     "fits",
     "capabilities",
     "benchmark_params",
