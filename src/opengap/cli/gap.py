@@ -244,6 +244,20 @@ def _print_sensitivity(report: SensitivityReport, limit: int) -> None:
             console.print(f"note: {note}", markup=False, highlight=False)
     else:
         console.print(f"Harness effect: skipped ({harness.get('skipped')})", markup=False)
+    paired = harness.get("paired")
+    if paired:
+        parts = []
+        for label, e in (("all", paired["overall"]), ("open", paired["by_group"]["open"]),
+                         ("closed", paired["by_group"]["closed"]),
+                         ("open − closed", paired["interaction"])):  # fmt: skip
+            text = (f"{e['points']:+.1f} points ({e['points_low']:+.1f} to {e['points_high']:+.1f})"
+                    if e["points"] is not None else e["status"])  # fmt: skip
+            parts.append(f"{label} [{e['n_pairs']} pair(s)]: {text}")
+        console.print(
+            f"Paired runs, {paired['alternative']} over {paired['base']} (90% CI): "
+            + "; ".join(parts) + " — details: opengap harness",
+            markup=False, highlight=False,
+        )  # fmt: skip
     wide = report.widening
     print_table(wide[["model_id", "weights", "n_benchmarks", "se", "mean_widening",
                       "max_widening", "widest_without", "drops_out_without"]],

@@ -22,6 +22,7 @@ from __future__ import annotations
 from opengap.analysis.reports import CatchUpReport, GroupReport, LagReport, TrendReport
 from opengap.analysis.sensitivity import SensitivityReport
 from opengap.gap.breakdown_tables import breakdowns
+from opengap.gap.harness import harness_report
 from opengap.gap.measure import gap
 from opengap.gap.progress import Progress
 from opengap.gap.refits import refit_fit
@@ -41,6 +42,7 @@ __all__ = [
     "breakdowns",
     "fit_table",
     "gap",
+    "harness_report",
     "load_or_fit",
     "refit_fit",
     "sensitivity",

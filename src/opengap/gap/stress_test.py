@@ -11,7 +11,7 @@ from opengap.analysis.frontier import from_days
 from opengap.analysis.reports import lag_report, resolve_at
 from opengap.analysis.sensitivity import SensitivityReport, influence_table, widening_table
 from opengap.errors import BadArgument, OpengapError
-from opengap.gap.harness import harness_effect
+from opengap.gap.harness import harness_effect_fit, harness_report
 from opengap.gap.progress import Progress, tick
 from opengap.gap.refits import (
     benchmark_domains,
@@ -108,8 +108,13 @@ def sensitivity(
         subset_rows.append(row)
     tick(progress, "subset refits", len(subsets), len(subsets))
 
-    harness_part = (harness_effect(store, base, day, baseline, progress) if harness
-                    else {"skipped": "not asked"})
+    harness_part: dict[str, Any] = (
+        harness_effect_fit(store, base, day, baseline, progress) if harness
+        else {"skipped": "not asked"}
+    )  # fmt: skip
+    if harness:
+        paired = harness_report(store, restate=False, n_boot=1000)
+        harness_part["paired"] = paired.scores.to_dict()
     widening = widening_table(_base_models(base), refit_se, _model_benchmarks(store, base))
     return SensitivityReport(
         fit_id=base.fit_id, at=from_days(day),

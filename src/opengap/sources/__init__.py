@@ -25,6 +25,7 @@ KINDS: dict[str, str] = {
     "lm-eval": "lm_eval",
     "csv": "csv_format",
     "responses": "responses",
+    "swe-bench": "swe_bench",
 }
 
 

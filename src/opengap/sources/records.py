@@ -52,6 +52,10 @@ class ModelRecord:
     version_of: str | None = None
     notes: str | None = None
     aliases: list[str] = field(default_factory=list)
+    #: True when the source only *names* the model (a leaderboard entry): if its id, name or
+    #: any alias already resolves to a model in the store, the record is merged into that model
+    #: (its names become aliases of it) instead of creating a second model.
+    tentative: bool = False
 
 
 @dataclass

@@ -24,7 +24,7 @@ from opengap.errors import (
     UnknownModel,
 )
 from opengap.names import alias_key
-from opengap.sources.records import ImportBatch, Rejected, ScoreRecord
+from opengap.sources.records import ImportBatch, ModelRecord, Rejected, ScoreRecord
 from opengap.store.location import resolve_db_path
 from opengap.store.schema import SCHEMA_VERSION, TABLES, current_version, migrate
 
@@ -226,6 +226,7 @@ class Store:
             raise _strict_error(batch.path, batch.rejected)
         with self.transaction() as con:
             import_id = int(self._first("SELECT coalesce(max(import_id), 0) + 1 FROM imports")[0])
+            self._merge_tentative(batch)
             self._upsert_models(batch, import_id)
             self._upsert_benchmarks(batch, import_id)
             rejected = list(batch.rejected)
@@ -279,6 +280,24 @@ class Store:
             "priority = excluded.priority WHERE excluded.priority < aliases.priority"
         )
         self.con.unregister("_alias_df")
+
+    def _merge_tentative(self, batch: ImportBatch) -> None:
+        """Fold tentative model records that name a known model into it (see ModelRecord)."""
+        if not any(r.tentative for r in batch.models):
+            return
+        models = self._resolver("model")
+        kept: list[ModelRecord] = []
+        aliases: list[tuple[str, str, int]] = []
+        for record in batch.models:
+            names = [record.model_id, record.name or "", *record.aliases]
+            known = next((self._lookup(models, n) for n in names if n and self._lookup(models, n)),
+                         None)  # fmt: skip
+            if not record.tentative or known is None:
+                kept.append(record)
+                continue
+            aliases.extend((n, known, 1) for n in names if n)
+        batch.models = kept
+        self._add_aliases("model", aliases)
 
     def _upsert_models(self, batch: ImportBatch, import_id: int) -> None:
         if not batch.models:
