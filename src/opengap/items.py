@@ -123,7 +123,7 @@ def fit_items(
     several = frame.groupby("model_id")["harness"].transform("nunique") > 1
     frame["unit"] = np.where(several, frame["model_id"] + " (" + frame["harness"] + ")",
                              frame["model_id"])  # fmt: skip
-    frame["item_key"] = frame["benchmark_id"] + "\x00" + frame["item_id"]
+    frame["item_key"] = frame["benchmark_id"] + "\x1f" + frame["item_id"]
     units, m_idx = np.unique(frame["unit"].to_numpy(str), return_inverse=True)
     keys, i_idx = np.unique(frame["item_key"].to_numpy(str), return_inverse=True)
     floors = frame.groupby("item_key")["chance"].first().reindex(keys).to_numpy(float)
@@ -156,9 +156,9 @@ def fit_items(
     link = _link(store, abilities)
     if link.get("slope") is not None:
         abilities["capability"] = link["intercept"] + link["slope"] * abilities["ability"]
-    bench_ids = [k.split("\x00", 1)[0] for k in keys]
+    bench_ids = [k.split("\x1f", 1)[0] for k in keys]
     items = pd.DataFrame({
-        "benchmark_id": bench_ids, "item_id": [k.split("\x00", 1)[1] for k in keys],
+        "benchmark_id": bench_ids, "item_id": [k.split("\x1f", 1)[1] for k in keys],
         "difficulty": estimator.difficulty_, "discrimination": estimator.discrimination_,
         "floor": estimator.floor_, "infit": estimator.infit_, "outfit": estimator.outfit_,
         "n_responses": np.bincount(i_idx, minlength=keys.size),
@@ -240,7 +240,7 @@ def read_answers(path: str | Path) -> pd.DataFrame:
     if not file.is_file():
         raise MalformedFile(f"{file}: no such file (expected a CSV with columns item, score)")
     try:
-        frame = pd.read_csv(file, dtype={"item": str})
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise MalformedFile(f"{file}: not a readable CSV ({str(exc).splitlines()[0]})") from None
     if not {"item", "score"} <= set(frame.columns):
