@@ -21,6 +21,7 @@ from opengap.cli.common import (
     print_table,
     user_errors,
 )
+from opengap.errors import BadArgument
 from opengap.fit.config import PRESETS
 
 
@@ -49,15 +50,33 @@ def fit(
     ] = None,
     loss: Annotated[str | None, typer.Option(help="lsq or binomial.")] = None,
     top: Annotated[int, typer.Option(help="Models shown in the table.")] = 20,
+    level: Annotated[str, typer.Option(
+        help="benchmarks (the capability scale) or items (IRT on item-level responses).")
+    ] = "benchmarks",
+    item_model: Annotated[str, typer.Option(
+        "--item-model", help="With --level items: 1pl, 2pl or 3pl.")] = "2pl",
+    benchmark: Annotated[str | None, typer.Option(
+        help="With --level items: only this benchmark's items.")] = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
     """Fit the capability scale on the catalogue and store the result.
 
     Prints the top models with 90% bootstrap intervals; the fit is saved under its fit id.
+    With --level items, fits item-level IRT on the store's responses instead (see
+    docs/items.md).
 
     Example: opengap fit --preset eci --scale elo --anchor gpt-4o-2024-05-13=1000
     """
+    if level not in ("benchmarks", "items"):
+        with user_errors():
+            raise BadArgument(f"unknown --level {level!r} (choose from benchmarks, items)")
+    if level == "items":
+        from opengap.cli.items import fit_items_command
+
+        fit_items_command(db=db, json=json, model=item_model, benchmark=benchmark,
+                          bootstrap=bootstrap or 0, top=top)  # fmt: skip
+        return
     with user_errors(), open_store(db) as store, _progress(json) as progress:
         anchors = [fitting.parse_anchor(a) for a in anchor] if anchor else None
         result = fitting.run_fit(

@@ -26,6 +26,7 @@ KINDS: dict[str, str] = {
     "csv": "csv_format",
     "artificial-analysis": "artificial_analysis",
     "arc-prize": "arc_prize",
+    "responses": "responses",
     "swe-bench": "swe_bench",
 }
 

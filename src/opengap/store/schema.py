@@ -74,6 +74,19 @@ _V2 = [
     # a score may carry the evaluator's cost per task (ARC Prize publishes one per run).
     "ALTER TABLE benchmarks ADD COLUMN composite BOOLEAN",
     "ALTER TABLE scores ADD COLUMN cost_per_task_usd DOUBLE",
+    # Item-level fits live apart from benchmark-level ones (``fits``), so the latest
+    # benchmark-level fit stays what ``opengap gap`` uses.
+    """CREATE TABLE item_fits (
+        fit_id VARCHAR PRIMARY KEY, created_at TIMESTAMP, model VARCHAR, config JSON,
+        provenance JSON, summary JSON)""",
+    """CREATE TABLE item_abilities (
+        fit_id VARCHAR NOT NULL, unit VARCHAR NOT NULL, model_id VARCHAR, ability DOUBLE,
+        ability_se DOUBLE, ci_low DOUBLE, ci_high DOUBLE, capability DOUBLE, n_responses INTEGER,
+        PRIMARY KEY (fit_id, unit))""",
+    """CREATE TABLE item_params (
+        fit_id VARCHAR NOT NULL, benchmark_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
+        difficulty DOUBLE, discrimination DOUBLE, floor DOUBLE, infit DOUBLE, outfit DOUBLE,
+        n_responses INTEGER, PRIMARY KEY (fit_id, benchmark_id, item_id))""",
 ]
 
 MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
@@ -87,6 +100,9 @@ TABLES = (
     "responses",
     "downloads",
     "prices",
+    "item_fits",
+    "item_abilities",
+    "item_params",
     "fits",
     "capabilities",
     "benchmark_params",
