@@ -65,7 +65,8 @@ def test_spot_values(batch: ImportBatch) -> None:
     # evaluations.json: o3-2025-04-16-high, v1_Semi_Private, score 0.6083, costPerTask 0.5002
     o3 = scores[("o3-2025-04-16-high", "arc-agi-1", "semi-private set")]
     assert (o3.value, o3.cost_per_task_usd) == (0.6083, 0.5002)
-    assert scores[("o3-2025-04-16-high", "arc-agi-2", "public evaluation set")].value == 0.0292
+    public = scores[("o3-2025-04-16-high", "arc-agi-2-public-eval", "public evaluation set")]
+    assert public.value == 0.0292
     # ARC-AGI-3 rows give "cost", not "costPerTask": kept in the value text
     opus = scores[("anthropic-opus-4-6-max-effort", "arc-agi-3", "semi-private set")]
     assert opus.value == 0.0051 and opus.cost_per_task_usd is None
@@ -149,13 +150,28 @@ def test_listings_show_cost_and_composites(shared_data: Path, tmp_path: Path) ->
     imported = runner.invoke(app, ["import", arc_prize.KIND, str(shared_data / FOLDER),
                                    "--db", db])  # fmt: skip
     assert imported.exit_code == 0, imported.output
-    listed = runner.invoke(app, ["scores", "--model", "o3-2025-04-16-high", "--benchmark",
-                                 "ARC-AGI-1", "--json", "--db", db])  # fmt: skip
-    rows = json.loads(listed.output)
-    by_setting = {r["setting"]: r for r in rows}
+    by_setting = {}
+    for bench in ("ARC-AGI-1", "arc-agi-1-public-eval"):
+        listed = runner.invoke(app, ["scores", "--model", "o3-2025-04-16-high", "--benchmark",
+                                     bench, "--json", "--db", db])  # fmt: skip
+        by_setting.update({r["setting"]: r for r in json.loads(listed.output)})
     # evaluations.json: v1_Public_Eval 0.6425 at $0.4041 a task, v1_Semi_Private 0.6083 at $0.5002
     assert by_setting["public evaluation set"]["cost_per_task_usd"] == 0.4041
     assert by_setting["semi-private set"]["value"] == 0.6083
     benches = json.loads(runner.invoke(app, ["benchmarks", "--json", "--db", db]).output)
-    assert {b["benchmark_id"] for b in benches} == {"arc-agi-1", "arc-agi-2", "arc-agi-3"}
+    assert {b["benchmark_id"] for b in benches} == {
+        "arc-agi-1", "arc-agi-2", "arc-agi-3", "arc-agi-1-public-eval", "arc-agi-2-public-eval",
+        "arc-agi-1-private", "arc-agi-2-private", "arc-agi-3-public-demo",
+    }
     assert not any(b["composite"] for b in benches)
+
+
+def test_public_sets_are_benchmarks_of_their_own_left_out_of_fits(batch: ImportBatch) -> None:
+    from opengap.fit.config import CATALOGUE_EXCLUDED
+
+    by_bench = Counter(s.benchmark for s in batch.scores)
+    assert by_bench["arc-agi-2-public-eval"] > 0 and by_bench["arc-agi-1-public-eval"] > 0
+    # the headline benchmark holds only the semi-private set, so "best score" cannot pick a
+    # public-set run for it
+    assert {s.setting for s in batch.scores if s.benchmark == "arc-agi-2"} == {"semi-private set"}
+    assert {"arc-agi-1-public-eval", "arc-agi-2-public-eval"} <= set(CATALOGUE_EXCLUDED)

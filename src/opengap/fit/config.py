@@ -52,6 +52,9 @@ CATALOGUE_EXCLUDED = (
     "mcbench",  # arena win rates depend on the pool of opponents
     "frontiermath-2025-02-28-public",  # the private split is kept
     "frontiermath-tier-4-2025-07-01-public",
+    "arc-agi-1-public-eval",  # ARC Prize's public sets: the semi-private headline is kept
+    "arc-agi-2-public-eval",
+    "arc-agi-3-public-demo",
 )
 
 

@@ -7,8 +7,11 @@ Reads a folder with ``models.json`` and ``evaluations.json`` (both required) and
   evaluation set is the score's ``setting`` (:data:`DATASETS`). The headline of each is the
   **semi-private set**: the set ARC Prize's leaderboard shows under the plain name ("ARC-AGI-2"
   is ``v2_Semi_Private`` in ``datasets.json``) and on which it verifies every model it lists.
-  The public evaluation set, the private set and ARC-AGI-3's public demo are kept as their own
-  settings of the same benchmark.
+  The public evaluation set, the private set and ARC-AGI-3's public demo are benchmarks of their
+  own (``arc-agi-2-public-eval``, ``arc-agi-2-private``, ``arc-agi-3-public-demo`` …): as settings
+  of one benchmark, the fit's best-score policy took the easier public set's score for 182 of 269
+  entries. The public sets are left out of catalogue-wide fits (``CATALOGUE_EXCLUDED``), as the
+  public splits of FrontierMath are.
 * **Scores.** A fraction in [0, 1], harness ``arc-prize``, source "ARC Prize", source URL the
   entry's results page or the leaderboard. ``costPerTask`` (USD) goes to the score's
   ``cost_per_task_usd``; ARC-AGI-3 entries give ``cost`` instead (not stated as per task), kept
@@ -54,21 +57,27 @@ HEADLINE = "semi-private set"
 #: ARC's dataset id -> (benchmark id, setting).
 DATASETS: dict[str, tuple[str, str]] = {
     "v1_Semi_Private": ("arc-agi-1", HEADLINE),
-    "v1_Public_Eval": ("arc-agi-1", "public evaluation set"),
-    "v1_Private_Eval": ("arc-agi-1", "private set"),
+    "v1_Public_Eval": ("arc-agi-1-public-eval", "public evaluation set"),
+    "v1_Private_Eval": ("arc-agi-1-private", "private set"),
     "v2_Semi_Private": ("arc-agi-2", HEADLINE),
-    "v2_Public_Eval": ("arc-agi-2", "public evaluation set"),
-    "v2_Private_Eval": ("arc-agi-2", "private set"),
+    "v2_Public_Eval": ("arc-agi-2-public-eval", "public evaluation set"),
+    "v2_Private_Eval": ("arc-agi-2-private", "private set"),
     "v3_Semi_Private": ("arc-agi-3", HEADLINE),
-    "v3_Public_Demo": ("arc-agi-3", "public demo set"),
+    "v3_Public_Demo": ("arc-agi-3-public-demo", "public demo set"),
 }
+_SET_NAMES = {"public-eval": "public evaluation set", "private": "private set",
+              "public-demo": "public demo set"}  # fmt: skip
 BENCHMARKS = [
     BenchmarkRecord(
-        benchmark_id=f"arc-agi-{n}", name=f"ARC-AGI-{n}", domain="reasoning", chance=0.0,
-        ceiling=1.0, is_fraction=True, url=f"https://arcprize.org/arc-agi/{n}/",
-        aliases=[f"ARC-AGI {n}"],
+        benchmark_id=bench_id,
+        name=(f"ARC-AGI-{bench_id[8]}" if bench_id.count("-") == 2
+              else f"ARC-AGI-{bench_id[8]} ({_SET_NAMES[bench_id[10:]]})"),
+        domain="reasoning", chance=0.0, ceiling=1.0, is_fraction=True,
+        url=f"https://arcprize.org/arc-agi/{bench_id[8]}/",
+        aliases=[f"ARC-AGI {bench_id[8]}"] if bench_id.count("-") == 2 else [],
+        public=None if bench_id.count("-") == 2 else not bench_id.endswith("-private"),
     )
-    for n in (1, 2, 3)
+    for bench_id in dict.fromkeys(b for b, _ in DATASETS.values())
 ]  # fmt: skip
 _REASONING = {"CoT": True, "Base LLM": False}
 _HUMAN = "Human"
