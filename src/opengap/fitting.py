@@ -538,6 +538,8 @@ def _prepare(obs: pd.DataFrame, config: FitConfig) -> pd.DataFrame:
     score = data["score"].to_numpy(dtype=np.float64).copy()
     score[score < 0.0] = 0.001
     score[score > 1.0] = 0.999
+    if config.clip_eps > 0:
+        score = np.clip(score, config.clip_eps, 1.0 - config.clip_eps)
     data["score"] = score
     out: pd.DataFrame = data.reset_index(drop=True)
     return out
@@ -947,7 +949,7 @@ def _fit_id(
 
 _ID_NEUTRAL: dict[str, Any] = {
     "common_slope": False, "weighting": "none", "gap_method": None, "gap_by": None,
-    "benchmark_domains": [],
+    "benchmark_domains": [], "release_dated_groups": False, "clip_eps": 0.0,
 }  # fmt: skip
 
 

@@ -104,6 +104,12 @@ class FitConfig:
         Use chance/ceiling-normalised scores (otherwise value/ceiling, chance ignored).
     group_versions : bool
         Fit model groups (``models.version_of``) instead of versions, best score per group.
+    release_dated_groups : bool
+        With ``group_versions``, split a group by release date (Epoch's release-dated model
+        aggregations: "DeepSeek-R1 (May 2025)" apart from January's DeepSeek-R1).
+    clip_eps : float
+        Clip every score into [clip_eps, 1 − clip_eps] before the fit (eci-public: 1e-3);
+        0 = only scores outside [0, 1] are clipped (to 0.001 / 0.999).
     min_benchmarks : int
         Models need scores on at least this many distinct benchmarks.
     min_models : int
@@ -160,6 +166,8 @@ class FitConfig:
     exclude_benchmarks: tuple[str, ...] = CATALOGUE_EXCLUDED
     normalize: bool = True
     group_versions: bool = True
+    release_dated_groups: bool = False
+    clip_eps: float = 0.0
     min_benchmarks: int = 4
     min_models: int = 3
     start_date: date | None = None
@@ -217,6 +225,7 @@ class FitConfig:
                 f"(choose from {', '.join(str(g) for g in GAP_GROUPINGS[1:])})",
             ),
             (isinstance(self.common_slope, bool), "common_slope must be true or false"),
+            (0.0 <= self.clip_eps < 0.5, f"clip_eps must be in [0, 0.5), got {self.clip_eps}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -254,6 +263,9 @@ PRESETS: dict[str, FitConfig] = {
     "default": FitConfig(preset="default"),
     "eci": FitConfig(
         preset="eci",
+        release_dated_groups=True,
+        clip_eps=1e-3,
+        start_date=date(2023, 1, 1),  # eci-public's dataloader: min_date="2023-01-01"
         min_models=1,
         pin_benchmark="winogrande",
         scale="eci",
