@@ -291,6 +291,10 @@ PRESETS: dict[str, FitConfig] = {
         min_benchmarks=3,
         min_models=3,
         pin_benchmark="gpqa-diamond",
+        # CAISI states no penalty; on a scale of fixed points per logit a ridge would compress
+        # every Elo difference, so the 1PL is identified by the pin alone.
+        identification="pin",
+        ridge=0.0,
         scale="elo",
         common_slope=True,
         weighting="benchmark-domain",
