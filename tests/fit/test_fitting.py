@@ -151,7 +151,7 @@ def test_save_and_load_round_trip(store: Store, catalogue: Catalogue) -> None:
     np.testing.assert_array_equal(loaded.draws, result.draws)
     pd.testing.assert_frame_equal(loaded.models, result.models, check_dtype=False)
     pd.testing.assert_frame_equal(loaded.benchmarks, result.benchmarks, check_dtype=False)
-    assert loaded.to_dict() == json.loads(json.dumps(fitting._json(result.to_dict())))
+    assert loaded.to_dict() == json.loads(json.dumps(fitting.to_json(result.to_dict())))
     assert fitting.load_fit(store, result.fit_id[:6]).fit_id == result.fit_id
     caps = store.query("SELECT * FROM capabilities WHERE fit_id = ?", [result.fit_id])
     assert len(caps) == result.n_models
