@@ -36,6 +36,8 @@ def run_fit(
     benchmarks: Sequence[str] | None = None,
     min_benchmarks: int | None = None,
     seed: int | None = None,
+    weighting: str | None = None,
+    common_slope: bool | None = None,
     save: bool = True,
     progress: Progress | None = None,
 ) -> FitResult:
@@ -45,7 +47,7 @@ def run_fit(
     ----------
     store : Store
         The catalogue.
-    preset : {"default", "eci", "epoch-stitching"}
+    preset : {"default", "eci", "epoch-stitching", "caisi"}
         Starting configuration (see ``docs/fit.md``).
     scale : {"raw", "eci", "elo", "elo10"}, optional
         Reported scale; default the preset's (``default``: eci when its anchors are present).
@@ -63,6 +65,10 @@ def run_fit(
         Least number of benchmarks a model needs.
     seed : int, optional
         Seed of the start values and the bootstrap; default the preset's.
+    weighting : {"none", "benchmark", "benchmark-domain"}, optional
+        Equal total weight per benchmark (and domain); default the preset's.
+    common_slope : bool, optional
+        One slope shared by every benchmark (1PL); default the preset's.
     save : bool
         Store the fit (keyed by its fit id).
     progress : callable, optional
@@ -83,7 +89,9 @@ def run_fit(
     >>> result.models[["model_id", "capability"]].head()  # doctest: +SKIP
     """
     options: dict[str, Any] = {"scale": scale, "bootstrap": bootstrap, "loss": loss}
-    options.update(min_benchmarks=min_benchmarks, seed=seed)
+    options.update(
+        min_benchmarks=min_benchmarks, seed=seed, weighting=weighting, common_slope=common_slope
+    )
     if anchors is not None:
         options["anchors"] = anchor_pairs(anchors)
     if pin_benchmark is not None:
