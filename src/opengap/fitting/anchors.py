@@ -10,12 +10,7 @@ from typing import Any
 import pandas as pd
 
 from opengap.errors import BadConfiguration, UnknownModel
-from opengap.fit.config import (
-    ECI_ANCHORS,
-    ELO_REFERENCE_VALUE,
-    PRESET_ELO_ANCHORS,
-    FitConfig,
-)
+from opengap.fit.config import ECI_ANCHORS, ELO_REFERENCE_VALUE, PRESET_ELO_ANCHORS, FitConfig
 from opengap.names import alias_key
 
 AnchorSpec = Sequence[tuple[str, float]] | Mapping[str, float] | None

@@ -10,11 +10,7 @@ from typing import Any
 import pandas as pd
 
 from opengap.errors import BadConfiguration
-from opengap.fit.config import (
-    ECI_ANCHORS,
-    FitConfig,
-    resolve_config,
-)
+from opengap.fit.config import ECI_ANCHORS, FitConfig, resolve_config
 from opengap.fit.selection import select
 from opengap.fitting.anchors import AnchorSpec, anchor_pairs
 from opengap.fitting.observations import Progress, fit_observations

@@ -10,10 +10,7 @@ import numpy as np
 import pandas as pd
 
 from opengap.errors import BadConfiguration
-from opengap.fit.config import (
-    ELO_REFERENCE_VALUE,
-    FitConfig,
-)
+from opengap.fit.config import ELO_REFERENCE_VALUE, FitConfig
 from opengap.fit.estimator import CapabilityEstimator
 from opengap.fit.identify import identified_groups
 from opengap.fit.scales import make_scale

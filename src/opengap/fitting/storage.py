@@ -14,10 +14,7 @@ import numpy as np
 import pandas as pd
 
 from opengap.errors import NoFit, SchemaVersionError
-from opengap.fit.config import (
-    PRESETS,
-    FitConfig,
-)
+from opengap.fit.config import PRESETS, FitConfig
 from opengap.fitting.result import (
     BENCHMARK_COLUMNS,
     FORMAT_VERSION,
