@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -214,3 +215,20 @@ def test_release_dated_groups_split_a_group_by_release_date() -> None:
     out = release_dated_units(unit, model, meta).tolist()
     # Same-day versions stay together; the earliest date keeps the group id.
     assert out == ["deepseek-r1", "deepseek-r1@2025-05-28", "deepseek-r1@2025-05-28", "deepseek-r1"]
+
+
+def test_preferred_sources_win_over_a_higher_score_elsewhere() -> None:
+    rows = [
+        ("m", "gpqa-diamond", 0.95, "Vendor card", None, "csv"),
+        ("m", "gpqa-diamond", 0.90, "CAISI (NIST)", None, "csv"),
+        ("m", "mmlu", 0.80, "Vendor card", None, "csv"),  # no CAISI score: the best stays
+        ("m", "mmlu", 0.70, "Another paper", None, "csv"),
+    ]
+    models = _models([("m", "M", date(2025, 1, 1))])
+    config = resolve_config("default", min_benchmarks=1, min_models=1, normalize=False)
+    plain = select(_scores(rows), models, BENCH, config).observations.set_index("benchmark_id")
+    assert plain.loc["gpqa-diamond", "score"] == pytest.approx(0.95)
+    preferring = dataclasses.replace(config, prefer_sources=("caisi",))
+    obs = select(_scores(rows), models, BENCH, preferring).observations.set_index("benchmark_id")
+    assert obs.loc["gpqa-diamond", "score"] == pytest.approx(0.90)
+    assert obs.loc["mmlu", "score"] == pytest.approx(0.80)

@@ -107,6 +107,10 @@ class FitConfig:
     release_dated_groups : bool
         With ``group_versions``, split a group by release date (Epoch's release-dated model
         aggregations: "DeepSeek-R1 (May 2025)" apart from January's DeepSeek-R1).
+    prefer_sources : tuple of str
+        Where a (model, benchmark) cell has scores from a source whose name contains one of
+        these (ignoring case), the best of those is used instead of the best of all (an
+        evaluator's own runs); other cells keep the best score.
     clip_eps : float
         Clip every score into [clip_eps, 1 − clip_eps] before the fit (eci-public: 1e-3);
         0 = only scores outside [0, 1] are clipped (to 0.001 / 0.999).
@@ -167,6 +171,7 @@ class FitConfig:
     normalize: bool = True
     group_versions: bool = True
     release_dated_groups: bool = False
+    prefer_sources: tuple[str, ...] = ()
     clip_eps: float = 0.0
     min_benchmarks: int = 4
     min_models: int = 3
@@ -256,6 +261,7 @@ class FitConfig:
         data["exclude_benchmarks"] = list(self.exclude_benchmarks)
         data["explicit"] = list(self.explicit)
         data["benchmark_domains"] = [[b, d] for b, d in self.benchmark_domains]
+        data["prefer_sources"] = list(self.prefer_sources)
         return data
 
 
@@ -288,6 +294,8 @@ PRESETS: dict[str, FitConfig] = {
     "caisi": FitConfig(
         preset="caisi",
         benchmarks=CAISI_SUITE,
+        prefer_sources=("CAISI",),  # CAISI's own runs, where a catalogue has them
+        normalize=False,  # success rates on tasks, no chance correction
         min_benchmarks=3,
         min_models=3,
         pin_benchmark="gpqa-diamond",

@@ -89,7 +89,12 @@ def select(
         frame["unit"] = _version_units(frame)
     keys = ["unit", "benchmark_id"] + (["harness_key"] if config.offsets == "harness" else [])
     frame["harness_key"] = frame["harness"].fillna("unknown").astype(str)
-    best = frame.sort_values("score", ascending=False, kind="stable").drop_duplicates(keys)
+    if config.prefer_sources:  # an evaluator's own runs win over others' of the same cell
+        frame["preferred"] = _preferred(frame, config.prefer_sources)
+        order = frame.sort_values(["preferred", "score"], ascending=False, kind="stable")
+        best = order.drop_duplicates(keys).drop(columns="preferred")
+    else:
+        best = frame.sort_values("score", ascending=False, kind="stable").drop_duplicates(keys)
     counts["merged"] = len(best)
     if config.selection != "epoch-stitching":
         best = _catalogue_filters(best, meta, config, counts)
@@ -115,6 +120,16 @@ def select(
     mapping = dict(zip(used["model_id"].astype(str), used["unit"].astype(str), strict=True))
     import_ids = sorted(int(i) for i in best["import_id"].dropna().unique())
     return Selection(obs, units, mapping, counts, notes, import_ids)
+
+
+def _preferred(frame: pd.DataFrame, sources: tuple[str, ...]) -> pd.Series:
+    """True where a score's source contains one of ``sources`` (ignoring case)."""
+    text = frame["source"].astype(object).where(frame["source"].notna(), "").astype(str)
+    lowered = text.str.lower()
+    out = pd.Series(False, index=frame.index)
+    for wanted in sources:
+        out |= lowered.str.contains(wanted.lower(), regex=False)
+    return out
 
 
 def release_dated_units(unit: pd.Series, model_id: pd.Series, meta: pd.DataFrame) -> pd.Series:

@@ -106,6 +106,7 @@ def config_from_dict(data: dict[str, Any]) -> FitConfig:
         values["benchmarks"] = tuple(values["benchmarks"])
     values["exclude_benchmarks"] = tuple(values.get("exclude_benchmarks") or ())
     values["explicit"] = tuple(values.get("explicit") or ())
+    values["prefer_sources"] = tuple(str(v) for v in values.get("prefer_sources") or ())
     values["benchmark_domains"] = tuple(
         (str(b), str(d)) for b, d in values.get("benchmark_domains") or []
     )
