@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 
 from opengap.fit.config import resolve_config
-from opengap.fit.selection import select
+from opengap.fit.selection import release_dated_units, select
 
 BENCH = pd.DataFrame(
     [
@@ -202,3 +203,32 @@ def test_a_group_without_its_own_row_is_named_after_its_versions() -> None:
     assert unit["name"] == "GPT-4o"
     assert (unit["organization"], unit["weights"]) == ("OpenAI", "closed")
     assert unit["release_date"] == date(2024, 8, 6)
+
+
+def test_release_dated_groups_split_a_group_by_release_date() -> None:
+    meta = pd.DataFrame(
+        {"release_date": [date(2025, 1, 20), date(2025, 5, 28), date(2025, 5, 28), None]},
+        index=["r1", "r1-0528", "r1-0528-chutes", "r1-undated"],
+    )
+    unit = pd.Series(["deepseek-r1"] * 4)
+    model = pd.Series(["r1", "r1-0528", "r1-0528-chutes", "r1-undated"])
+    out = release_dated_units(unit, model, meta).tolist()
+    # Same-day versions stay together; the earliest date keeps the group id.
+    assert out == ["deepseek-r1", "deepseek-r1@2025-05-28", "deepseek-r1@2025-05-28", "deepseek-r1"]
+
+
+def test_preferred_sources_win_over_a_higher_score_elsewhere() -> None:
+    rows = [
+        ("m", "gpqa-diamond", 0.95, "Vendor card", None, "csv"),
+        ("m", "gpqa-diamond", 0.90, "CAISI (NIST)", None, "csv"),
+        ("m", "mmlu", 0.80, "Vendor card", None, "csv"),  # no CAISI score: the best stays
+        ("m", "mmlu", 0.70, "Another paper", None, "csv"),
+    ]
+    models = _models([("m", "M", date(2025, 1, 1))])
+    config = resolve_config("default", min_benchmarks=1, min_models=1, normalize=False)
+    plain = select(_scores(rows), models, BENCH, config).observations.set_index("benchmark_id")
+    assert plain.loc["gpqa-diamond", "score"] == pytest.approx(0.95)
+    preferring = dataclasses.replace(config, prefer_sources=("caisi",))
+    obs = select(_scores(rows), models, BENCH, preferring).observations.set_index("benchmark_id")
+    assert obs.loc["gpqa-diamond", "score"] == pytest.approx(0.90)
+    assert obs.loc["mmlu", "score"] == pytest.approx(0.80)

@@ -36,7 +36,10 @@ def fit(
     ] = "default",
     scale: Annotated[
         str | None,
-        typer.Option(help="raw (logits), eci (two anchor models) or elo (200/ln 3 per logit)."),
+        typer.Option(
+            help="raw (logits), eci (two anchor models), elo (200/ln 3 per logit) or elo10 "
+            "(400/ln 10 per logit)."
+        ),
     ] = None,
     anchor: Annotated[
         list[str] | None,
@@ -49,6 +52,14 @@ def fit(
         str | None, typer.Option("--pin-benchmark", help="Benchmark pinned at D = 0, α = 1.")
     ] = None,
     loss: Annotated[str | None, typer.Option(help="lsq or binomial.")] = None,
+    weighting: Annotated[
+        str | None,
+        typer.Option(help="none, benchmark or benchmark-domain: equal total weight each."),
+    ] = None,
+    common_slope: Annotated[
+        bool | None,
+        typer.Option("--common-slope/--free-slopes", help="One shared slope (1PL) or one each."),
+    ] = None,
     top: Annotated[int, typer.Option(help="Models shown in the table.")] = 20,
     level: Annotated[str, typer.Option(
         help="benchmarks (the capability scale) or items (IRT on item-level responses).")
@@ -67,6 +78,8 @@ def fit(
     docs/items.md).
 
     Example: opengap fit --preset eci --scale elo --anchor gpt-4o-2024-05-13=1000
+
+    Example: opengap fit --preset caisi --scale elo10
     """
     if level not in ("benchmarks", "items"):
         with user_errors():
@@ -81,7 +94,8 @@ def fit(
         anchors = [fitting.parse_anchor(a) for a in anchor] if anchor else None
         result = fitting.run_fit(
             store, preset=preset, scale=scale, anchors=anchors, bootstrap=bootstrap,
-            pin_benchmark=pin_benchmark, loss=loss, progress=progress,
+            pin_benchmark=pin_benchmark, loss=loss, weighting=weighting,
+            common_slope=common_slope, progress=progress,
         )  # fmt: skip
     if json:
         print_json(result.to_dict(top=None))
