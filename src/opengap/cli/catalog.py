@@ -35,7 +35,7 @@ def init(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Create the store (and load the bundled snapshot unless --empty).
+    """Create the store and load the bundled snapshot (with --empty: its model facts only).
 
     Example: opengap init --db my.duckdb
     """
@@ -49,7 +49,8 @@ def init(
         console.print(f"Store ready at {store.path}", markup=False)
         if result is not None:
             state = "already loaded" if result.already_imported else "loaded"
-            console.print(f"Bundled snapshot {state}: {counts['models']} models, "
+            what = "Curated model facts" if empty else "Bundled snapshot"
+            console.print(f"{what} {state}: {counts['models']} models, "
                           f"{counts['benchmarks']} benchmarks, {counts['scores']} scores")
 
 

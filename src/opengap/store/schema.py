@@ -70,6 +70,10 @@ _V2 = [
     "import_id FROM responses",
     "DROP TABLE responses",
     "ALTER TABLE responses_v2 RENAME TO responses",
+    # Model facts with provenance: each source's value of each fact (opengap.store.facts).
+    """CREATE TABLE model_facts (
+        model_id VARCHAR NOT NULL, field VARCHAR NOT NULL, source VARCHAR NOT NULL,
+        value VARCHAR NOT NULL, import_id INTEGER, PRIMARY KEY (model_id, field, source))""",
 ]
 
 MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
@@ -83,6 +87,7 @@ TABLES = (
     "responses",
     "downloads",
     "prices",
+    "model_facts",
     "fits",
     "capabilities",
     "benchmark_params",
