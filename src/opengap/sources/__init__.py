@@ -24,6 +24,8 @@ KINDS: dict[str, str] = {
     "open-llm-leaderboard": "open_llm_leaderboard",
     "lm-eval": "lm_eval",
     "csv": "csv_format",
+    "atom-models": "atom_models",
+    "helm-models": "helm_models",
 }
 
 
