@@ -71,3 +71,27 @@ def test_reimporting_the_hub_changes_nothing(hub_only: Store, shared_data: Path)
     before = hub_only.counts()
     result = catalog.import_path(hub_only, "epoch-hub", shared_data / "epoch-benchmarking-hub")
     assert result.already_imported and hub_only.counts() == before
+
+
+def test_models_conflicts_cli_lists_both_values_and_sources(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from opengap.cli import app
+
+    runner = CliRunner()
+    db = str(tmp_path / "c.duckdb")
+    assert runner.invoke(app, ["init", "--empty", "--db", db]).exit_code == 0
+    mine = tmp_path / "models.csv"
+    mine.write_text("model_id,weights,country\ngpt-oss-120b,closed,USA\n")
+    assert runner.invoke(app, ["import", "csv", str(mine), "--db", db]).exit_code == 0
+    result = runner.invoke(app, ["models", "--conflicts", "--json", "--db", db])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert [r for r in rows if r["model_id"] == "gpt-oss-120b"] == [
+        {"model_id": "gpt-oss-120b", "field": "weights", "value": "closed", "source": "csv",
+         "other_value": "open", "other_source": "curated"},
+    ]  # USA is United States: no conflict on the country
+    table = runner.invoke(app, ["models", "--conflicts", "--db", db])
+    assert table.exit_code == 0 and "disagreements between sources" in table.stdout

@@ -99,19 +99,35 @@ def models(
         str | None, typer.Option("--license-class", help="permissive, open-restricted or closed.")
     ] = None,
     search: Annotated[str | None, typer.Option(help="Substring of the name or id.")] = None,
+    conflicts: Annotated[
+        bool,
+        typer.Option(
+            "--conflicts",
+            help="List every disagreement between sources on a model fact instead: the value "
+            "shown (chosen by precedence, docs/data.md) and each other source's value.",
+        ),
+    ] = False,
     limit: Annotated[int | None, typer.Option(help="Show at most this many rows.")] = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """List models in the catalogue.
+    """List models in the catalogue (or, with --conflicts, where sources disagree on them).
 
     Example: opengap models --weights open --country China
+
+    Example: opengap models --conflicts --json
     """
     with user_errors(), open_store(db) as store:
-        frame = catalog.list_models(
-            store, weights=weights, organization=organization, country=country,
-            license_class=license_class, search=search,
-        )  # fmt: skip
+        if conflicts:
+            frame = catalog.list_conflicts(store)
+        else:
+            frame = catalog.list_models(
+                store, weights=weights, organization=organization, country=country,
+                license_class=license_class, search=search,
+            )  # fmt: skip
+    if conflicts and not json:
+        print_table(frame, title=f"{len(frame)} disagreements between sources", limit=limit)
+        return
     if json:
         print_json(frame if limit is None else frame.head(limit))
     else:
