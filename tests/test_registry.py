@@ -95,3 +95,9 @@ def test_models_conflicts_cli_lists_both_values_and_sources(tmp_path: Path) -> N
     ]  # USA is United States: no conflict on the country
     table = runner.invoke(app, ["models", "--conflicts", "--db", db])
     assert table.exit_code == 0 and "disagreements between sources" in table.stdout
+
+
+def test_the_country_filter_takes_any_spelling(hub_only: Store) -> None:
+    usa = catalog.list_models(hub_only, country="USA")
+    assert len(usa) > 0 and set(usa["country"]) == {"United States"}
+    assert len(catalog.list_models(hub_only, country="United States of America")) == len(usa)

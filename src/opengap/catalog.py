@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from opengap import sources
+from opengap.names import canonical_country
 from opengap.store import ImportResult, Store
 from opengap.store.facts import CURATED
 
@@ -140,9 +141,13 @@ def list_models(
     license_class: str | None = None,
     search: str | None = None,
 ) -> pd.DataFrame:
-    """Return the models matching every given filter (case-insensitive), ordered by date."""
+    """Return the models matching every given filter (case-insensitive), ordered by date.
+
+    ``country`` may be any spelling :func:`opengap.names.canonical_country` knows (``USA``).
+    """
     clauses, params = _filters(
-        weights=weights, organization=organization, country=country, license_class=license_class
+        weights=weights, organization=organization, country=canonical_country(country),
+        license_class=license_class,
     )
     if search:
         clauses.append("(lower(name) LIKE ? OR lower(model_id) LIKE ?)")

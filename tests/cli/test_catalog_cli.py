@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from opengap.cli import app, common
+from opengap.sources import KINDS
 from opengap.store import Store
 from opengap.store.schema import SCHEMA_VERSION, TABLES
 
@@ -186,10 +187,8 @@ def test_wrong_kind(db: Path, evals: Path) -> None:
     _json(_run("import", "csv", str(evals), "--db", str(db), "--json"))
     before = _dump(db)
     line = _one_error_line(_run("import", "epoch", str(evals), "--db", str(db)))
-    assert line == (
-        "Error: unknown import kind 'epoch' (choose from epoch-hub, epoch-models, "
-        "epoch-open-report, open-llm-leaderboard, lm-eval, csv)"
-    )
+    assert line == f"Error: unknown import kind 'epoch' (choose from {', '.join(KINDS)})"
+    assert {"epoch-hub", "csv", "atom-models", "helm-models"} <= set(KINDS)
     assert _dump(db) == before
 
 
