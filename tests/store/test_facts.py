@@ -128,3 +128,13 @@ def test_precedence_puts_the_curated_catalogue_over_registries_over_leaderboards
         assert rank(field, "curated") < rank(field, "epoch-models") < rank(field, "epoch-hub")
         assert rank(field, "atom-models") < rank(field, "artificial-analysis")
         assert rank(field, "an-unknown-kind") == len(PRECEDENCE[field])
+
+
+def test_spellings_of_one_organisation_are_no_conflict(store: Store) -> None:
+    store.apply_batch(_batch("epoch-models", ModelRecord("m", organization="Mistral AI")))
+    store.apply_batch(_batch("atom-models", ModelRecord("m", organization="mistralai")))
+    store.apply_batch(_batch("helm-models", ModelRecord("m", organization="Mistral")))
+    frame = catalog.list_conflicts(store)
+    assert frame[["value", "source", "other_value", "other_source"]].values.tolist() == [
+        ["Mistral AI", "epoch-models", "Mistral", "helm-models"]
+    ]

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from opengap.names import canonical_country, canonical_key
+from opengap.names import alias_key, canonical_country, canonical_key
 
 #: The model facts that keep their source, with their column type in ``models``.
 FACT_FIELDS: dict[str, str] = {
@@ -86,6 +86,8 @@ def same(field: str, a: str, b: str) -> bool:
         return abs(x - y) <= _RELATIVE_TOLERANCE * max(abs(x), abs(y))
     if field == "name":
         return canonical_key(a) == canonical_key(b)
+    if field == "organization":  # "Mistral AI" = "mistralai" (a Hugging Face namespace)
+        return alias_key(a) == alias_key(b)
     if FACT_FIELDS[field] == "VARCHAR":
         return a.casefold() == b.casefold()
     return a == b
