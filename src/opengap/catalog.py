@@ -6,6 +6,7 @@ present the same thing.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -69,11 +70,13 @@ def init_store(store: Store, *, empty: bool = False) -> ImportResult | None:
     """
     if not snapshot_available():
         return None
-    if (REGISTRY_DIR / "models.csv").exists():
-        registry = sources.read_path("csv", REGISTRY_DIR)
-        registry.fact_source = CURATED
-        store.apply_batch(registry, strict=True)
     batch = sources.read_path("csv", SNAPSHOT_DIR)
+    if (REGISTRY_DIR / "models.csv").exists():  # one import: the curated catalogue
+        registry = sources.read_path("csv", REGISTRY_DIR)
+        batch.models += registry.models
+        batch.rejected += registry.rejected
+        batch.rows_read += registry.rows_read
+        batch.sha256 = hashlib.sha256(f"{batch.sha256}+{registry.sha256}".encode()).hexdigest()
     batch.fact_source = CURATED
     if empty:
         batch.benchmarks, batch.scores = [], []
