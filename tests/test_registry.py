@@ -18,6 +18,7 @@ OPEN_ON_THE_HUB = [
     "LLaMA-7B", "LLaMA-13B", "LLaMA-33B", "LLaMA-65B",
     # effort and provider versions the hub lists separately
     "gpt-oss-120b_high", "glm-4.5_thinking", "DeepSeek-V3.2-Exp_thinking", "chutes/Qwen3-14B",
+    "DeepSeek-V3.2-Exp_high", "chutes/GLM-4.5-FP8",
 ]  # fmt: skip
 
 
@@ -30,18 +31,36 @@ def hub_only(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     store.close()
 
 
+@pytest.fixture(scope="module")
+def hub_then_init(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The other order: the hub imported first, the curated catalogue after it."""
+    store = Store(tmp_path_factory.mktemp("hub-first") / "h.duckdb")
+    catalog.import_path(store, "epoch-hub", shared_data / "epoch-benchmarking-hub")
+    catalog.init_store(store, empty=True)
+    yield store
+    store.close()
+
+
 @pytest.mark.parametrize("name", OPEN_ON_THE_HUB)
-def test_a_hub_only_store_labels_open_models_open(hub_only: Store, name: str) -> None:
-    model_id = hub_only.resolve_model(name)
-    weights = hub_only.con.execute(
+@pytest.mark.parametrize("order", ["init first", "hub first"])
+def test_a_hub_only_store_labels_open_models_open(
+    hub_only: Store, hub_then_init: Store, name: str, order: str
+) -> None:
+    store = hub_only if order == "init first" else hub_then_init
+    model_id = store.resolve_model(name)
+    weights = store.con.execute(
         "SELECT weights FROM models WHERE model_id = ?", [model_id]
     ).fetchall()
     assert weights == [("open",)], (name, model_id)
 
 
-def test_kimi_k2_0905_gets_its_release_date(hub_only: Store) -> None:
-    model_id = hub_only.resolve_model("Kimi-K2-Instruct-0905")
-    row = hub_only.con.execute(
+@pytest.mark.parametrize("order", ["init first", "hub first"])
+def test_kimi_k2_0905_gets_its_release_date(
+    hub_only: Store, hub_then_init: Store, order: str
+) -> None:
+    store = hub_only if order == "init first" else hub_then_init
+    model_id = store.resolve_model("Kimi-K2-Instruct-0905")
+    row = store.con.execute(
         "SELECT release_date FROM models WHERE model_id = ?", [model_id]
     ).fetchall()
     assert row == [(date(2025, 9, 5),)]  # the hub says 2024-09-05, before Kimi K2 existed

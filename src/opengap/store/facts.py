@@ -129,12 +129,14 @@ def candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "SELECT f.model_id, f.field, f.source, f.value, f.import_id, "
         "CAST(NULL AS VARCHAR) AS inherited_from FROM model_facts f"
     ).df()
-    inherited = con.execute(
-        "SELECT m.model_id, f.field, f.source, f.value, f.import_id, "
-        "m.version_of AS inherited_from FROM models m "
-        "JOIN model_facts f ON f.model_id = m.version_of WHERE m.version_of <> m.model_id "
-        f"AND f.field IN ({', '.join(repr(f) for f in INHERITED_FIELDS)})"
-    ).df()
+    family = pd.DataFrame(
+        list(families(con).items()), columns=["model_id", "inherited_from"]
+    )
+    inherited = family.merge(
+        own.drop(columns="inherited_from").rename(columns={"model_id": "inherited_from"}),
+        on="inherited_from",
+    )
+    inherited = inherited.loc[inherited["field"].isin(INHERITED_FIELDS), own.columns]
     frame = pd.concat([own, inherited], ignore_index=True) if len(inherited) else own
     if frame.empty:
         return frame.assign(rank=pd.Series(dtype="int64"))
@@ -146,6 +148,25 @@ def candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         kind="stable",
     )
     return frame.drop(columns="_inherited").reset_index(drop=True)
+
+
+def families(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Return model -> the model whose family facts it shares (see :data:`INHERITED_FIELDS`).
+
+    That is its ``version_of`` where it has one, else the model whose id is its own id without
+    an organisation prefix, effort suffix, quantisation tag or ``-Instruct``
+    (``chutes/GLM-4.5-FP8`` and ``DeepSeek-V3.2-Exp_thinking`` share the facts of ``glm-4.5``
+    and ``deepseek-v3.2-exp``). It depends only on the ids, so not on the import order.
+    """
+    rows = con.execute("SELECT model_id, version_of FROM models").fetchall()
+    ids = {str(m) for m, _ in rows}
+    bare = {alias_key(m): m for m in sorted(ids)}
+    out: dict[str, str] = {}
+    for model_id, version_of in rows:
+        target = str(version_of) if version_of in ids else bare.get(canonical_key(model_id))
+        if target is not None and target != model_id:
+            out[str(model_id)] = target
+    return out
 
 
 def refresh_models(con: duckdb.DuckDBPyConnection) -> None:
