@@ -6,14 +6,22 @@ present the same thing.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from opengap import sources
+from opengap.names import canonical_country
 from opengap.store import ImportResult, Store
+from opengap.store.facts import CURATED
 
 SNAPSHOT_DIR = Path(__file__).parent / "data" / "snapshot"
+#: Curated facts about models the snapshot has no scores for (weights, licence, dates ...),
+#: each read from a stored copy of its source (docs/audit/2026-12-registry.md).
+REGISTRY_DIR = Path(__file__).parent / "data" / "registry"
 
 MODEL_FIELDS = [
     "model_id", "name", "organization", "country", "release_date", "weights", "license",
@@ -54,13 +62,78 @@ def snapshot_available() -> bool:
 
 
 def init_store(store: Store, *, empty: bool = False) -> ImportResult | None:
-    """Create the store's tables; unless ``empty``, load the bundled snapshot (once).
+    """Create the store's tables and load the bundled snapshot (once).
 
-    Returns the snapshot's import result, or None when nothing was loaded.
+    The snapshot's models always load, as facts of the ``curated`` source (weights, licence,
+    country, organisation, dates, aliases), so every store knows the models opengap ships
+    knowledge of; with ``empty`` its benchmarks and scores are left out. Returns the snapshot's
+    import result, or None when this installation ships no snapshot.
     """
-    if empty or not snapshot_available():
+    if not snapshot_available():
         return None
-    return import_path(store, "csv", SNAPSHOT_DIR, strict=True)
+    batch = sources.read_path("csv", SNAPSHOT_DIR)
+    if (REGISTRY_DIR / "models.csv").exists():  # one import: the curated catalogue
+        registry = sources.read_path("csv", REGISTRY_DIR)
+        batch.models += registry.models
+        batch.rejected += registry.rejected
+        batch.rows_read += registry.rows_read
+        batch.sha256 = hashlib.sha256(f"{batch.sha256}+{registry.sha256}".encode()).hexdigest()
+    batch.fact_source = CURATED
+    if empty:
+        batch.benchmarks, batch.scores = [], []
+        batch.rows_read = len(batch.models)
+        return store.apply_batch(batch, strict=True, options="models-only")
+    return store.apply_batch(batch, strict=True)
+
+
+def list_conflicts(store: Store) -> pd.DataFrame:
+    """Return every disagreement between sources on a model fact.
+
+    One row per (model, field, other source): ``value`` and ``source`` are what ``models``
+    shows (chosen by the precedence in docs/data.md), ``other_value`` and ``other_source`` a
+    differing value; ``inherited_from`` names the model a value was stated for when it reaches
+    this one as the model it is a version of.
+    """
+    return store.model_conflicts()
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How recent the store's data are: the newest release or evaluation date and its age."""
+
+    as_of: date | None
+    age_days: int | None
+    stale: bool
+
+    def headline(self) -> str:
+        """Return ``data as of YYYY-MM-DD``, with a warning in words past :data:`STALE_DAYS`."""
+        if self.as_of is None:
+            return "data as of: unknown (no dated model or score)"
+        text = f"data as of {self.as_of.isoformat()}"
+        if self.stale:
+            text += f" — {self.age_days} days old: newer models are missing"
+        return text
+
+
+STALE_DAYS = 90
+
+
+def data_freshness(store: Store, *, today: date | None = None) -> Freshness:
+    """Return the newest data date (latest release of a scored model, or score eval date).
+
+    Models without scores (registry imports) do not count: they are not evidence the gap
+    uses. ``stale`` is True when that date is more than :data:`STALE_DAYS` before ``today``.
+    """
+    row = store.query(
+        "SELECT greatest(max(s.eval_date), max(m.release_date)) AS as_of FROM scores s "
+        "LEFT JOIN models m ON m.model_id = s.model_id"
+    )
+    value = row["as_of"].iloc[0] if len(row) else None
+    if value is None or pd.isna(value):
+        return Freshness(None, None, False)
+    as_of = pd.Timestamp(value).date()
+    age = ((today or date.today()) - as_of).days
+    return Freshness(as_of, age, age > STALE_DAYS)
 
 
 def list_models(
@@ -72,9 +145,13 @@ def list_models(
     license_class: str | None = None,
     search: str | None = None,
 ) -> pd.DataFrame:
-    """Return the models matching every given filter (case-insensitive), ordered by date."""
+    """Return the models matching every given filter (case-insensitive), ordered by date.
+
+    ``country`` may be any spelling :func:`opengap.names.canonical_country` knows (``USA``).
+    """
     clauses, params = _filters(
-        weights=weights, organization=organization, country=country, license_class=license_class
+        weights=weights, organization=organization, country=canonical_country(country),
+        license_class=license_class,
     )
     if search:
         clauses.append("(lower(name) LIKE ? OR lower(model_id) LIKE ?)")

@@ -88,10 +88,13 @@ def _one_error_line(result: Result) -> str:
 
 
 # ------------------------------------------------------------------ init and import
-def test_init_empty_creates_the_store(db: Path) -> None:
+def test_init_empty_creates_the_store_with_curated_facts_only(db: Path) -> None:
     data = _json(_run("init", "--empty", "--db", str(db), "--json"))
-    assert data == {"db": str(db), "snapshot": None, "counts": dict.fromkeys(TABLES, 0)}
-    assert db.is_file()
+    assert data["db"] == str(db) and db.is_file()
+    assert set(data["counts"]) == set(TABLES)
+    # the curated catalogue's models and their facts, no benchmarks and no scores
+    assert data["counts"]["models"] > 0 and data["counts"]["model_facts"] > 0
+    assert data["counts"]["benchmarks"] == data["counts"]["scores"] == 0
 
 
 def test_import_json_shape(db: Path, evals: Path) -> None:

@@ -67,12 +67,18 @@ class Context:
     n_draws: int = 0
     n_models: int = 0
     notes: tuple[str, ...] = ()
+    #: the newest data date in the store (release or eval date), its age in days, and the
+    #: sentence stating it ("data as of …", with a warning in words past 90 days)
+    data_as_of: str | None = None
+    data_age_days: int | None = None
+    freshness: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the context as JSON-friendly values."""
         return {"fit_id": self.fit_id, "benchmark": self.benchmark, "transform": self.transform,
                 "unit": self.unit, "n_draws": self.n_draws, "n_models": self.n_models,
-                "notes": list(self.notes)}  # fmt: skip
+                "notes": list(self.notes), "data_as_of": self.data_as_of,
+                "data_age_days": self.data_age_days, "freshness": self.freshness}  # fmt: skip
 
 
 @dataclass(frozen=True)

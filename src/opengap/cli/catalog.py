@@ -35,7 +35,7 @@ def init(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Create the store (and load the bundled snapshot unless --empty).
+    """Create the store and load the bundled snapshot (with --empty: its model facts only).
 
     Example: opengap init --db my.duckdb
     """
@@ -49,7 +49,8 @@ def init(
         console.print(f"Store ready at {store.path}", markup=False)
         if result is not None:
             state = "already loaded" if result.already_imported else "loaded"
-            console.print(f"Bundled snapshot {state}: {counts['models']} models, "
+            what = "Curated model facts" if empty else "Bundled snapshot"
+            console.print(f"{what} {state}: {counts['models']} models, "
                           f"{counts['benchmarks']} benchmarks, {counts['scores']} scores")
 
 
@@ -98,19 +99,35 @@ def models(
         str | None, typer.Option("--license-class", help="permissive, open-restricted or closed.")
     ] = None,
     search: Annotated[str | None, typer.Option(help="Substring of the name or id.")] = None,
+    conflicts: Annotated[
+        bool,
+        typer.Option(
+            "--conflicts",
+            help="List every disagreement between sources on a model fact instead: the value "
+            "shown (chosen by precedence, docs/data.md) and each other source's value.",
+        ),
+    ] = False,
     limit: Annotated[int | None, typer.Option(help="Show at most this many rows.")] = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """List models in the catalogue.
+    """List models in the catalogue (or, with --conflicts, where sources disagree on them).
 
     Example: opengap models --weights open --country China
+
+    Example: opengap models --conflicts --json
     """
     with user_errors(), open_store(db) as store:
-        frame = catalog.list_models(
-            store, weights=weights, organization=organization, country=country,
-            license_class=license_class, search=search,
-        )  # fmt: skip
+        if conflicts:
+            frame = catalog.list_conflicts(store)
+        else:
+            frame = catalog.list_models(
+                store, weights=weights, organization=organization, country=country,
+                license_class=license_class, search=search,
+            )  # fmt: skip
+    if conflicts and not json:
+        print_table(frame, title=f"{len(frame)} disagreements between sources", limit=limit)
+        return
     if json:
         print_json(frame if limit is None else frame.head(limit))
     else:

@@ -134,6 +134,9 @@ def sensitivity(
 # --------------------------------------------------------------------------- printing
 def _print_report(report: Report, *, series: bool) -> None:
     console.print(report.headline, markup=False, highlight=False)
+    if report.context.freshness:
+        text = report.context.freshness
+        console.print(text[:1].upper() + text[1:], markup=False, highlight=False)
     digits = 1 if report.context.unit == "points" else 3
     if isinstance(report, LagReport):
         rows = []

@@ -17,6 +17,7 @@ from opengap.analysis.reports import Context, Table, weights_masks
 from opengap.analysis.sensitivity import align_scale
 from opengap.analysis.transforms import transform
 from opengap.errors import BadArgument, NoFit
+from opengap.gap.facts import current_facts, freshness_fields
 from opengap.gap.progress import Progress, fit_progress
 from opengap.store import Store
 
@@ -112,6 +113,9 @@ def table_from_fit(
     for column in _TABLE_COLUMNS:
         if column not in models.columns:
             models[column] = None
+    fact_notes: list[str] = []
+    if store is not None:
+        models, fact_notes = current_facts(store, models, fit.fit_id, _TABLE_COLUMNS)
     intercept, slope = alignment(fit, align_to)
     models["value"] = intercept + slope * models["capability"].astype(float)
     draws = None if fit.draws is None else intercept + slope * np.asarray(fit.draws)
@@ -125,7 +129,8 @@ def table_from_fit(
     table = Table.build(models, draws)
     context = Context(
         fit_id=fit.fit_id, unit=_unit(fit.scale), n_models=len(table.frame),
-        n_draws=0 if table.draws is None else int(table.draws.shape[0]), notes=tuple(notes),
+        n_draws=0 if table.draws is None else int(table.draws.shape[0]),
+        notes=tuple(fact_notes + notes), **freshness_fields(store),
     )  # fmt: skip
     return table, context
 
@@ -204,6 +209,7 @@ def benchmark_table(
     context = Context(
         benchmark=benchmark_id, transform=transform, unit=unit, n_models=len(table.frame),
         n_draws=0 if table.draws is None else int(table.draws.shape[0]), notes=tuple(notes),
+        **freshness_fields(store),
     )  # fmt: skip
     if len(table.frame) == 0:
         raise BadArgument(f"benchmark {benchmark_id!r} has no scores of dated models")

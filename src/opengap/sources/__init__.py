@@ -28,6 +28,8 @@ KINDS: dict[str, str] = {
     "arc-prize": "arc_prize",
     "responses": "responses",
     "swe-bench": "swe_bench",
+    "atom-models": "atom_models",
+    "helm-models": "helm_models",
 }
 
 

@@ -172,6 +172,9 @@ class ImportBatch:
     downloads: list[DownloadRecord] = field(default_factory=list)
     prices: list[PriceRecord] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    #: the source the models' facts are recorded under (default: ``kind``); ``curated`` for
+    #: the catalogue that ships with opengap (see :mod:`opengap.store.facts`).
+    fact_source: str | None = None
 
     def reject(self, row: str, reason: str) -> None:
         """Record a rejected row with its location and reason."""

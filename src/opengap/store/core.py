@@ -23,8 +23,9 @@ from opengap.errors import (
     UnknownBenchmark,
     UnknownModel,
 )
-from opengap.names import alias_key
+from opengap.names import alias_key, canonical_country, canonical_key
 from opengap.sources.records import ImportBatch, ModelRecord, Rejected, ScoreRecord
+from opengap.store import facts
 from opengap.store.location import resolve_db_path
 from opengap.store.schema import SCHEMA_VERSION, TABLES, current_version, migrate
 
@@ -149,9 +150,15 @@ class Store:
         return out
 
     def is_empty(self) -> bool:
-        """Return True when the catalogue holds no scores and no models."""
-        counts = self.counts()
-        return counts["models"] == 0 and counts["scores"] == 0
+        """Return True when the catalogue holds no scores (models alone cannot be fitted).
+
+        A store made by ``init --empty`` holds the curated catalogue's models and no scores.
+        """
+        return int(self._first("SELECT count(*) FROM scores")[0]) == 0
+
+    def model_conflicts(self) -> pd.DataFrame:
+        """Return every disagreement between sources on a model fact (see :mod:`.facts`)."""
+        return facts.conflicts(self.con)
 
     # ------------------------------------------------------------------ aliases
     def resolve(self, kind: str, ref: str) -> str | None:
@@ -162,6 +169,11 @@ class Store:
             row = self._first(
                 "SELECT target_id FROM aliases WHERE kind = ? AND alias_key = ?",
                 [kind, alias_key(ref)],
+            )
+        if row is None and kind == "model":
+            row = self._first(
+                "SELECT target_id FROM aliases WHERE kind = ? AND alias_key = ?",
+                [kind, _CANONICAL_PREFIX + canonical_key(ref)],
             )
         return None if row is None else str(row[0])
 
@@ -261,14 +273,25 @@ class Store:
         )
 
     def _add_aliases(self, kind: str, pairs: list[tuple[str, str, int]]) -> None:
-        """Insert (alias, target, priority) rows; a lower priority (the id itself) wins."""
+        """Insert (alias, target, priority) rows; a lower priority (the id itself) wins.
+
+        Model aliases are also stored under their canonical key (:func:`canonical_key`, with
+        a prefix so they never meet an exact key) at the lowest priority; where two models
+        share a canonical key the smaller id keeps it, whatever the import order.
+        """
         rows: dict[str, tuple[str, str, str, str, int]] = {}
+
+        def add(key: str, alias: str, target: str, priority: int) -> None:
+            if key not in rows or (priority, target) < (rows[key][4], rows[key][2]):
+                rows[key] = (kind, key, target, alias, priority)
+
         for alias, target, priority in pairs:
             key = alias_key(alias)
             if not key:
                 continue
-            if key not in rows or priority < rows[key][4]:
-                rows[key] = (kind, key, target, alias, priority)
+            add(key, alias, target, priority)
+            if kind == "model" and canonical_key(alias):
+                add(_CANONICAL_PREFIX + canonical_key(alias), alias, target, _CANONICAL_PRIORITY)
         if not rows:
             return
         frame = pd.DataFrame(
@@ -278,7 +301,10 @@ class Store:
         self.con.execute(
             "INSERT INTO aliases SELECT * FROM _alias_df ON CONFLICT (kind, alias_key) DO UPDATE "
             "SET target_id = excluded.target_id, alias = excluded.alias, "
-            "priority = excluded.priority WHERE excluded.priority < aliases.priority"
+            "priority = excluded.priority WHERE excluded.priority < aliases.priority "
+            f"OR (excluded.priority = {_CANONICAL_PRIORITY} "
+            f"AND aliases.priority = {_CANONICAL_PRIORITY} "
+            "AND excluded.target_id < aliases.target_id)"
         )
         self.con.unregister("_alias_df")
 
@@ -303,18 +329,28 @@ class Store:
     def _upsert_models(self, batch: ImportBatch, import_id: int) -> None:
         if not batch.models:
             return
+        # opengap's own csv format states ids exactly; every other source's model is matched
+        # to the models already registered (docs/data.md, "Alias rules").
+        known = self._resolver("model") if batch.kind != "csv" else {}
         merged: dict[str, dict[str, Any]] = {}
         aliases: list[tuple[str, str, int]] = []
         for record in batch.models:
+            model_id = self._registered(known, record.model_id, effort=record.version_of is None)
             data = {c: getattr(record, c) for c in _MODEL_COLUMNS}
-            if record.model_id in merged:  # a source listing a model twice: fill the gaps
+            data["model_id"] = model_id
+            data["country"] = canonical_country(record.country)
+            if record.version_of:
+                version_of = self._registered(known, record.version_of, effort=True)
+                data["version_of"] = None if version_of == model_id else version_of
+            if model_id in merged:  # a source listing a model twice: fill the gaps
                 for col, value in data.items():
-                    if merged[record.model_id][col] is None:
-                        merged[record.model_id][col] = value
+                    if merged[model_id][col] is None:
+                        merged[model_id][col] = value
             else:
-                merged[record.model_id] = data
-            aliases.append((record.model_id, record.model_id, 0))
-            aliases.extend((a, record.model_id, 1) for a in [record.name or "", *record.aliases])
+                merged[model_id] = data
+            aliases.append((model_id, model_id, 0))
+            extra = [record.model_id] if record.model_id != model_id else []
+            aliases.extend((a, model_id, 1) for a in [record.name or "", *extra, *record.aliases])
         frame = pd.DataFrame(list(merged.values()), columns=_MODEL_COLUMNS).astype(object)
         frame = frame.where(frame.notna(), None)
         frame["import_id"] = import_id
@@ -329,6 +365,20 @@ class Store:
         )
         self.con.unregister("_model_df")
         self._add_aliases("model", aliases)
+        source = batch.fact_source or batch.kind
+        facts.write_facts(self.con, merged.items(), source, import_id)
+        facts.refresh_models(self.con)
+
+    def _registered(self, known: dict[str, str], ref: str, *, effort: bool) -> str:
+        """Return the id of the model already in the store that ``ref`` names, else ``ref``.
+
+        Tries the exact id, its alias key, then its canonical key (organisation prefix,
+        ``-Instruct``, quantisation tags and, with ``effort``, an effort suffix dropped).
+        """
+        found = known.get(f"\x00{ref}") or known.get(alias_key(ref))
+        if found is None:
+            found = known.get(_CANONICAL_PREFIX + canonical_key(ref, effort=effort))
+        return found or ref
 
     def _upsert_benchmarks(self, batch: ImportBatch, import_id: int) -> None:
         if not batch.benchmarks:
@@ -378,7 +428,11 @@ class Store:
 
     @staticmethod
     def _lookup(mapping: dict[str, str], ref: str) -> str | None:
-        return mapping.get(f"\x00{ref}") or mapping.get(alias_key(ref))
+        return (
+            mapping.get(f"\x00{ref}")
+            or mapping.get(alias_key(ref))
+            or mapping.get(_CANONICAL_PREFIX + canonical_key(ref))
+        )
 
     def _insert_scores(self, batch: ImportBatch, import_id: int) -> tuple[int, list[Rejected]]:
         if not batch.scores:
@@ -560,6 +614,8 @@ class Store:
         )
 
 
+_CANONICAL_PREFIX = "~"  # canonical keys in ``aliases`` (never an alias_key, which is [0-9a-z])
+_CANONICAL_PRIORITY = 2
 _TABLE_OF = {"model": ("models", "model_id"), "benchmark": ("benchmarks", "benchmark_id")}
 _TOLERANCE = 1e-9  # float noise allowed at the ends of a benchmark's value range
 

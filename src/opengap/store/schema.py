@@ -87,6 +87,10 @@ _V2 = [
         fit_id VARCHAR NOT NULL, benchmark_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
         difficulty DOUBLE, discrimination DOUBLE, floor DOUBLE, infit DOUBLE, outfit DOUBLE,
         n_responses INTEGER, PRIMARY KEY (fit_id, benchmark_id, item_id))""",
+    # Model facts with provenance: each source's value of each fact (opengap.store.facts).
+    """CREATE TABLE model_facts (
+        model_id VARCHAR NOT NULL, field VARCHAR NOT NULL, source VARCHAR NOT NULL,
+        value VARCHAR NOT NULL, import_id INTEGER, PRIMARY KEY (model_id, field, source))""",
 ]
 
 MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
@@ -103,6 +107,7 @@ TABLES = (
     "item_fits",
     "item_abilities",
     "item_params",
+    "model_facts",
     "fits",
     "capabilities",
     "benchmark_params",

@@ -1,0 +1,219 @@
+"""Model facts with provenance: which source says what, and the precedence that picks one value.
+
+Every import that describes a model writes each fact it gives (weights, licence, country, ...)
+to ``model_facts`` under its source: the import kind, or ``curated`` for the catalogue that ships
+with opengap. The value shown in ``models`` is then chosen per field by :data:`PRECEDENCE`, so it
+is the same whatever order the imports ran in. A dated or effort version (``version_of``) also
+sees the facts of the model it is a version of, ranked as the source that gave them, after the
+version's own facts of the same rank. docs/data.md ("Which source wins") explains the order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from opengap.names import alias_key, canonical_country, canonical_key
+
+#: The model facts that keep their source, with their column type in ``models``.
+FACT_FIELDS: dict[str, str] = {
+    "name": "VARCHAR", "organization": "VARCHAR", "country": "VARCHAR", "release_date": "DATE",
+    "weights": "VARCHAR", "license": "VARCHAR", "license_class": "VARCHAR",
+    "params_total_b": "DOUBLE", "params_active_b": "DOUBLE", "reasoning": "BOOLEAN",
+}  # fmt: skip
+
+#: The facts a dated or effort version shares with the model it is a version of (its date,
+#: name, size and licence text are its own: ``deepseek-v3-0324`` is MIT, ``deepseek-v3`` not).
+INHERITED_FIELDS = ("weights", "license_class", "organization", "country")
+
+CURATED = "curated"
+_USER = ["csv"]  # the user's own hand-written data: an explicit statement, it wins
+_LEADERBOARDS = [
+    "artificial-analysis", "arc-prize", "epoch-hub", "epoch-open-report",
+    "open-llm-leaderboard", "lm-eval",
+]  # fmt: skip
+_OPEN_FIRST = ["atom-models", "epoch-models", "helm-models"]
+_ORG_FIRST = ["epoch-models", "helm-models", "atom-models"]
+
+#: field -> sources in order of precedence (first wins); a source not listed ranks last.
+PRECEDENCE: dict[str, list[str]] = {
+    "weights": [*_USER, CURATED, *_OPEN_FIRST, *_LEADERBOARDS],
+    "license_class": [*_USER, CURATED, *_OPEN_FIRST, *_LEADERBOARDS],
+    "license": [*_USER, CURATED, *_OPEN_FIRST, *_LEADERBOARDS],
+    "params_total_b": [*_USER, CURATED, *_OPEN_FIRST, *_LEADERBOARDS],
+    "params_active_b": [*_USER, CURATED, *_OPEN_FIRST, *_LEADERBOARDS],
+    "release_date": [*_USER, CURATED, "atom-models", "epoch-models", "helm-models",
+                     *_LEADERBOARDS],
+    "country": [*_USER, CURATED, *_ORG_FIRST, *_LEADERBOARDS],
+    "organization": [*_USER, CURATED, *_ORG_FIRST, *_LEADERBOARDS],
+    "reasoning": [*_USER, CURATED, *_ORG_FIRST, *_LEADERBOARDS],
+    "name": [*_USER, CURATED, *_ORG_FIRST, *_LEADERBOARDS],
+}  # fmt: skip
+_RELATIVE_TOLERANCE = 0.01  # parameter counts within 1% are the same fact (rounding)
+
+
+def rank(field: str, source: str) -> int:
+    """Return the precedence rank of ``source`` for ``field`` (0 is the highest)."""
+    order = PRECEDENCE[field]
+    return order.index(source) if source in order else len(order)
+
+
+def encode(field: str, value: Any) -> str | None:
+    """Return a fact as the text stored in ``model_facts`` (None for unknown)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if field == "country":
+        return canonical_country(str(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    text = str(value).strip()
+    return text or None
+
+
+def same(field: str, a: str, b: str) -> bool:
+    """Return True when two stored values of ``field`` state the same fact."""
+    if FACT_FIELDS[field] == "DOUBLE":
+        x, y = float(a), float(b)
+        return abs(x - y) <= _RELATIVE_TOLERANCE * max(abs(x), abs(y))
+    if field == "name":
+        return canonical_key(a) == canonical_key(b)
+    if field == "organization":  # "Mistral AI" = "mistralai" (a Hugging Face namespace)
+        return alias_key(a) == alias_key(b)
+    if FACT_FIELDS[field] == "VARCHAR":
+        return a.casefold() == b.casefold()
+    return a == b
+
+
+def write_facts(
+    con: duckdb.DuckDBPyConnection,
+    rows: Iterable[tuple[str, dict[str, Any]]],
+    source: str,
+    import_id: int,
+) -> None:
+    """Record the facts of (model_id, {field: value}) rows as given by ``source``."""
+    facts = {
+        (model_id, field): encode(field, data.get(field))
+        for model_id, data in rows
+        for field in FACT_FIELDS
+    }
+    frame = pd.DataFrame(
+        [(m, f, source, v, import_id) for (m, f), v in facts.items() if v is not None],
+        columns=["model_id", "field", "source", "value", "import_id"],
+    )
+    if frame.empty:
+        return
+    con.register("_fact_df", frame)
+    con.execute(
+        "INSERT INTO model_facts SELECT * FROM _fact_df ON CONFLICT (model_id, field, source) "
+        "DO UPDATE SET value = excluded.value, import_id = excluded.import_id"
+    )
+    con.unregister("_fact_df")
+
+
+def candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return every fact each model sees, ranked: its own and those of its ``version_of``.
+
+    Columns: model_id, field, source, value, import_id, inherited_from (None for own facts),
+    rank; sorted so the first row of each (model_id, field) is the value shown.
+    """
+    own = con.execute(
+        "SELECT f.model_id, f.field, f.source, f.value, f.import_id, "
+        "CAST(NULL AS VARCHAR) AS inherited_from FROM model_facts f"
+    ).df()
+    family = pd.DataFrame(
+        list(families(con).items()), columns=["model_id", "inherited_from"]
+    )
+    inherited = family.merge(
+        own.drop(columns="inherited_from").rename(columns={"model_id": "inherited_from"}),
+        on="inherited_from",
+    )
+    inherited = inherited.loc[inherited["field"].isin(INHERITED_FIELDS), own.columns]
+    frame = pd.concat([own, inherited], ignore_index=True) if len(inherited) else own
+    if frame.empty:
+        return frame.assign(rank=pd.Series(dtype="int64"))
+    frame["rank"] = [rank(f, s) for f, s in zip(frame["field"], frame["source"], strict=True)]
+    frame["_inherited"] = frame["inherited_from"].notna()
+    frame = frame.sort_values(
+        ["model_id", "field", "rank", "_inherited", "source", "import_id"],
+        ascending=[True, True, True, True, True, False],
+        kind="stable",
+    )
+    return frame.drop(columns="_inherited").reset_index(drop=True)
+
+
+def families(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Return model -> the model whose family facts it shares (see :data:`INHERITED_FIELDS`).
+
+    That is its ``version_of`` where it has one, else the model whose id is its own id without
+    an organisation prefix, effort suffix, quantisation tag or ``-Instruct``
+    (``chutes/GLM-4.5-FP8`` and ``DeepSeek-V3.2-Exp_thinking`` share the facts of ``glm-4.5``
+    and ``deepseek-v3.2-exp``). It depends only on the ids, so not on the import order.
+    """
+    rows = con.execute("SELECT model_id, version_of FROM models").fetchall()
+    ids = {str(m) for m, _ in rows}
+    bare = {alias_key(m): m for m in sorted(ids)}
+    out: dict[str, str] = {}
+    for model_id, version_of in rows:
+        target = str(version_of) if version_of in ids else bare.get(canonical_key(model_id))
+        if target is not None and target != model_id:
+            out[str(model_id)] = target
+    return out
+
+
+def refresh_models(con: duckdb.DuckDBPyConnection) -> None:
+    """Set every fact column of ``models`` to the value :data:`PRECEDENCE` picks.
+
+    A column no source states a fact for keeps what it holds (stores written before facts had
+    sources keep their values).
+    """
+    ranked = candidates(con)
+    if ranked.empty:
+        return
+    chosen = ranked.drop_duplicates(["model_id", "field"])
+    wide = chosen.pivot(index="model_id", columns="field", values="value")
+    wide = wide.reindex(columns=list(FACT_FIELDS)).astype(object)
+    wide = wide.where(wide.notna(), None).reset_index()
+    con.register("_chosen_df", wide)
+    sets = ", ".join(
+        f"{f} = coalesce(CAST(d.{f} AS {t}), models.{f})" for f, t in FACT_FIELDS.items()
+    )
+    con.execute(f"UPDATE models SET {sets} FROM _chosen_df d WHERE d.model_id = models.model_id")
+    con.unregister("_chosen_df")
+
+
+def conflicts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return every disagreement: the value shown and each differing value of another source.
+
+    The values compared are those stated for the model itself, and the value shown where it
+    reaches the model as the one it is a version of (its label says ``via``). Columns:
+    model_id, field, value, source, other_value, other_source.
+    """
+    ranked = candidates(con)
+    columns = ["model_id", "field", "value", "source", "other_value", "other_source"]
+    rows: list[tuple[Any, ...]] = []
+    for (model_id, field), group in ranked.groupby(["model_id", "field"], sort=True):
+        first = group.iloc[0]
+        seen: set[str] = set()
+        for other in group.iloc[1:].itertuples(index=False):
+            if isinstance(other.inherited_from, str) or other.source in seen:
+                continue  # a fact of the model this one is a version of, not of this one
+            if same(str(field), str(first.value), str(other.value)):
+                continue
+            seen.add(str(other.source))
+            rows.append((model_id, field, first.value, _label(first), other.value, other.source))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _label(row: Any) -> str:
+    source = str(row.source)
+    inherited = row.inherited_from
+    return source if inherited is None or pd.isna(inherited) else f"{source} (via {inherited})"

@@ -1,0 +1,140 @@
+"""Model facts keep their sources; a precedence picks the value shown, whatever the order."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+from opengap import catalog
+from opengap.sources.records import ImportBatch, ModelRecord
+from opengap.store import Store
+from opengap.store.facts import PRECEDENCE, rank
+
+
+def _batch(kind: str, *models: ModelRecord, source: str | None = None) -> ImportBatch:
+    batch = ImportBatch(kind=kind, path=f"{kind}-test", sha256=f"{kind}-{source}-{len(models)}",
+                        rows_read=len(models), models=list(models), fact_source=source)
+    return batch
+
+
+CURATED = _batch(
+    "csv",
+    ModelRecord("oss-1", name="OSS One", weights="open", license_class="permissive",
+                country="United States of America", release_date=date(2025, 8, 5),
+                aliases=["org/OSS-One"]),
+    source="curated",
+)
+HUB = _batch(
+    "epoch-hub",
+    ModelRecord("oss-1", name="oss-1", weights="closed", release_date=date(2024, 8, 5)),
+    ModelRecord("oss-1_high", name="oss-1 high", weights="closed", version_of="oss-1",
+                release_date=date(2025, 8, 6)),
+)
+EPOCH = _batch(
+    "epoch-models",
+    ModelRecord("oss-1", weights="open", country="USA", params_total_b=117.0,
+                organization="Org"),
+)
+ATOM = _batch(
+    "atom-models",
+    ModelRecord("org/OSS-One-Instruct-FP8", weights="open", params_total_b=116.8),
+)
+
+
+def _state(store: Store) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    models = store.con.execute(
+        "SELECT model_id, name, weights, license_class, country, release_date, params_total_b, "
+        "organization FROM models ORDER BY model_id"
+    ).fetchall()
+    conflicts = [tuple(r) for r in catalog.list_conflicts(store).itertuples(index=False)]
+    return models, conflicts
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations([CURATED, HUB, EPOCH])))
+def test_the_value_shown_does_not_depend_on_import_order(
+    tmp_path: object, order: tuple[ImportBatch, ...]
+) -> None:
+    from pathlib import Path
+
+    with Store(Path(str(tmp_path)) / "a.duckdb") as first:
+        for batch in (CURATED, HUB, EPOCH):
+            first.apply_batch(batch)
+        expected = _state(first)
+    with Store(Path(str(tmp_path)) / "b.duckdb") as other:
+        for batch in order:
+            other.apply_batch(batch)
+        assert _state(other) == expected
+
+
+def test_a_spelling_of_another_source_joins_the_registered_model(store: Store) -> None:
+    store.apply_batch(CURATED)  # as init does: the curated catalogue comes first
+    store.apply_batch(ATOM)
+    assert store.con.execute("SELECT model_id FROM models").fetchall() == [("oss-1",)]
+    facts = store.con.execute(
+        "SELECT source FROM model_facts WHERE model_id = 'oss-1' AND field = 'params_total_b'"
+    ).fetchall()
+    assert facts == [("atom-models",)]
+    assert store.resolve_model("OSS-One-Instruct-AWQ") == "oss-1"
+
+
+def test_curated_beats_a_leaderboard_and_sources_are_kept(store: Store) -> None:
+    for batch in (HUB, EPOCH, CURATED):  # the curated catalogue last, as a re-import would be
+        store.apply_batch(batch)
+    row = store.con.execute(
+        "SELECT weights, release_date, country, params_total_b, organization FROM models "
+        "WHERE model_id = 'oss-1'"
+    ).fetchall()
+    assert row == [("open", date(2025, 8, 5), "United States", 117.0, "Org")]
+    sources = store.con.execute(
+        "SELECT source, value FROM model_facts WHERE model_id = 'oss-1' AND field = 'weights' "
+        "ORDER BY source"
+    ).fetchall()
+    assert sources == [("curated", "open"), ("epoch-hub", "closed"), ("epoch-models", "open")]
+
+
+def test_a_version_sees_its_models_weights_but_keeps_its_own_date(store: Store) -> None:
+    for batch in (HUB, CURATED):
+        store.apply_batch(batch)
+    row = store.con.execute(
+        "SELECT weights, license_class, release_date FROM models WHERE model_id = 'oss-1_high'"
+    ).fetchall()
+    assert row == [("open", "permissive", date(2025, 8, 6))]
+
+
+def test_conflicts_list_both_values_and_sources(store: Store) -> None:
+    for batch in (CURATED, HUB, EPOCH):
+        store.apply_batch(batch)
+    frame = catalog.list_conflicts(store)
+    rows = {(r.model_id, r.field): r for r in frame.itertuples(index=False)}
+    weights = rows[("oss-1", "weights")]
+    assert (weights.value, weights.source, weights.other_value, weights.other_source) == (
+        "open", "curated", "closed", "epoch-hub",
+    )
+    date_row = rows[("oss-1", "release_date")]
+    assert (date_row.value, date_row.other_value) == ("2025-08-05", "2024-08-05")
+    # the version's closed label loses to what the model it is a version of is known to be
+    high = rows[("oss-1_high", "weights")]
+    assert (high.value, high.source, high.other_source) == (
+        "open", "curated (via oss-1)", "epoch-hub",
+    )
+    # equal facts (USA = United States of America) are no conflict
+    assert ("oss-1", "country") not in rows
+
+
+def test_precedence_puts_the_curated_catalogue_over_registries_over_leaderboards() -> None:
+    for field in PRECEDENCE:
+        assert rank(field, "curated") < rank(field, "epoch-models") < rank(field, "epoch-hub")
+        assert rank(field, "atom-models") < rank(field, "artificial-analysis")
+        assert rank(field, "an-unknown-kind") == len(PRECEDENCE[field])
+
+
+def test_spellings_of_one_organisation_are_no_conflict(store: Store) -> None:
+    store.apply_batch(_batch("epoch-models", ModelRecord("m", organization="Mistral AI")))
+    store.apply_batch(_batch("atom-models", ModelRecord("m", organization="mistralai")))
+    store.apply_batch(_batch("helm-models", ModelRecord("m", organization="Mistral")))
+    frame = catalog.list_conflicts(store)
+    assert frame[["value", "source", "other_value", "other_source"]].values.tolist() == [
+        ["Mistral AI", "epoch-models", "Mistral", "helm-models"]
+    ]
