@@ -24,6 +24,7 @@ KINDS: dict[str, str] = {
     "open-llm-leaderboard": "open_llm_leaderboard",
     "lm-eval": "lm_eval",
     "csv": "csv_format",
+    "downloads": "downloads",
 }
 
 
