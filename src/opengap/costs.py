@@ -104,7 +104,7 @@ def frontier(
     known = frame["x"].notna()
     for side in ("open", "closed"):
         n = int((known & (frame["weights"] == side)).sum())
-        notes.append(f"{n} {side} model(s) of the fit have a known {BY[by]}")
+        notes.append(f"{n} {side} model(s) of the fit have a known budget ({BY[by]})")
     grid = list(budgets) if budgets is not None else budget_grid(frame["x"].to_numpy()).tolist()
     if any(b <= 0 for b in grid):
         raise BadArgument(f"budgets must be positive, not {list(grid)}")

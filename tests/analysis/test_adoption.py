@@ -77,3 +77,41 @@ def test_download_shares_by_country() -> None:
     assert got[("2026-01-21", "US")] == pytest.approx(2000 / 7500)
     assert got[("2026-01-31", "China")] == pytest.approx(5600 / 8000)
     assert got[("2026-01-31", "France")] == pytest.approx(300 / 8000)
+
+
+def test_adoption_command_end_to_end(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from opengap.cli import app
+
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    rows = ["model_id,name,country,release_date,weights,params_total_b,aliases"]
+    for r in MODELS.itertuples():
+        rows.append(f"model-{r.model_id.lower()},{r.model_id},{r.country},2026-01-01,open,"
+                    f"{r.params_total_b},org/{r.model_id}")
+    (cat / "models.csv").write_text("\n".join(rows) + "\n")
+    hub = tmp_path / "hub"
+    hub.mkdir()
+    for day, part in DOWNLOADS.groupby("date"):
+        items = [{"id": f"org/{m}", "downloads": 1, "downloadsAllTime": int(n)}
+                 for m, n in zip(part["model_id"], part["cumulative_downloads"], strict=True)]
+        (hub / f"{day.isoformat()}.json").write_text(json.dumps(items))
+    db = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    for args in (["import", "csv", str(cat)], ["import", "downloads", str(hub)]):
+        assert runner.invoke(app, [*args, "--db", db]).exit_code == 0
+    result = runner.invoke(app, ["adoption", "--rank", "2", "--json", "--db", db])
+    assert result.exit_code == 0, result.output
+    latest = {r["model_id"]: r["ram"] for r in json.loads(result.stdout)["latest"]}
+    # The hand-checked values above, at each model's latest snapshot (reference 1000).
+    assert latest["model-a"] == pytest.approx(1.2) and latest["model-b"] == pytest.approx(0.9)
+    assert latest["model-c"] == pytest.approx(0.6) and latest["model-e"] == pytest.approx(5.0)
+    assert latest["model-d"] is None
+    table = runner.invoke(app, ["adoption", "--rank", "2", "--db", db])
+    assert table.exit_code == 0 and "Relative Adoption Metric" in table.output
+    bad = runner.invoke(app, ["adoption", "--size-classes", "10,x", "--db", db])
+    assert bad.exit_code == 2
+    assert "Error: --size-classes: expected numbers separated by commas" in bad.stderr

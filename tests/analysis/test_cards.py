@@ -194,3 +194,17 @@ def test_frontier_by_active_params_cli(fitted_db: Path) -> None:
     assert gap[30.0]["best_closed"] is None  # no closed model has known active parameters
     bad = CliRunner().invoke(app, ["frontier", "--by", "cost", "--db", str(fitted_db)])
     assert bad.exit_code == 2 and "Error: unknown frontier budget 'cost'" in bad.stderr
+
+
+def test_budget_frontier_chart(fitted_db: Path) -> None:
+    from opengap.charts import budget_frontier_figure
+
+    with Store(fitted_db) as store:
+        result = frontier(store, by="price", budgets=[0.5, 5.0, 20.0])
+    fig = budget_frontier_figure(result.points, result.gap)
+    names = [t.name for t in fig.data]
+    assert names == ["closed models", "best closed at budget", "open models",
+                     "best open at budget", "gap (closed − open)"]
+    assert list(fig.data[-1].y) == pytest.approx(list(result.gap["gap"]))
+    empty = budget_frontier_figure(result.points.iloc[0:0], result.gap)
+    assert "No fitted model" in empty.layout.annotations[0].text

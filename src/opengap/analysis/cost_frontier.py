@@ -28,14 +28,14 @@ CHEAPEST_COLUMNS = ["level", "weights", "date", "model_id", "capability", "price
 
 
 def budget_grid(values: np.ndarray, n: int = 8) -> np.ndarray:
-    """Return ``n`` log-spaced budgets from the smallest to the largest known positive value."""
+    """Return ``n`` log-spaced budgets over the known positive values (2 significant digits)."""
     finite = values[np.isfinite(values) & (values > 0)]
     if finite.size == 0:
         return np.array([])
     low, high = float(finite.min()), float(finite.max())
     if low == high:
         return np.array([low])
-    return np.unique(np.round(np.geomspace(low, high, n), 6))
+    return np.unique([float(f"{v:.2g}") for v in np.geomspace(low, high, n)])
 
 
 def _best(caps: np.ndarray, mask: np.ndarray) -> int | None:

@@ -62,6 +62,10 @@ def _show(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
+def _params(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}B"
+
+
 def card(
     model: Annotated[str, typer.Argument(help="Model id or any alias.")],
     fit_id: FitIdOption = None,
@@ -110,9 +114,8 @@ def card(
         ("size class", _show(c.size_class)),
         ("percentile in size class", percentile),
         ("on capability-vs-active-parameters front", pareto),
-        ("parameters (total / active)",
-         f"{_show(c.params_total_b, 3)}B / {_show(c.params_active_b, 3)}B"
-         if c.params_total_b is not None or c.params_active_b is not None else "—"),
+        ("parameters (total / active)", f"{_params(c.params_total_b)} / "
+         f"{_params(c.params_active_b)}"),
         ("weights", _show(c.weights)),
         ("organisation", _show(c.organization)),
         ("country", _show(c.country)),
@@ -160,7 +163,15 @@ def frontier(
     if json:
         print_json(result.to_dict())
         return
-    print_table(result.gap, title=f"Best open vs best closed at a budget ({result.unit}); "
+    gap = result.gap
+    table = pd.DataFrame({
+        "budget": gap["budget"], "best open": gap["best_open"], "open": gap["open_capability"],
+        "best closed": gap["best_closed"], "closed": gap["closed_capability"],
+        "gap": gap["gap"],
+        "90% CI": [f"{lo:.1f} – {hi:.1f}" if pd.notna(lo) and pd.notna(hi) else "—"
+                   for lo, hi in zip(gap["gap_low"], gap["gap_high"], strict=True)],
+    })  # fmt: skip
+    print_table(table, title=f"Best open vs best closed at a budget ({result.unit}); "
                 f"gap = closed − open, {result.scale} scale, fit {result.fit_id}")  # fmt: skip
     if not result.cheapest.empty:
         print_table(result.cheapest, title="Cheapest model reaching each capability level")
