@@ -119,3 +119,18 @@ def test_store_unchanged_on_bad_file_and_unknown_models_rejected(
     with pytest.raises(MalformedFile):
         catalog.import_path(store, "downloads", bad)
     assert store.counts() == before
+
+
+def test_snake_case_model_info_and_a_date_column(tmp_path: Path) -> None:
+    # huggingface_hub's ModelInfo names the fields id, created_at, downloads, downloads_all_time.
+    path = tmp_path / "info.jsonl"
+    path.write_text(json.dumps({"id": "org/a", "created_at": "2025-01-01T00:00:00Z",
+                                "downloads": 3, "downloads_all_time": 42, "likes": 0,
+                                "tags": [], "date": "2026-01-05"}) + "\n")
+    assert [d.cumulative_downloads for d in read_path("downloads", path).downloads] == [42]
+    table = pa.table({"id": ["org/a", "org/a"], "downloadsAllTime": [5, 9],
+                      "date": pa.array([date(2026, 1, 1), date(2026, 1, 2)], pa.date32())})
+    pq.write_table(table, tmp_path / "stats.parquet")
+    batch = read_path("downloads", tmp_path / "stats.parquet")
+    assert [(d.date, d.cumulative_downloads) for d in batch.downloads] == [
+        (date(2026, 1, 1), 5), (date(2026, 1, 2), 9)]
