@@ -148,6 +148,7 @@ def card(
     *,
     fit_id: str | None = None,
     size_edges: Sequence[float] = ATOM_SIZE_EDGES,
+    fit: FitResult | None = None,
 ) -> ModelCard:
     """Return the card of ``model`` (an id or any alias).
 
@@ -161,10 +162,12 @@ def card(
         no capability facts and says so).
     size_edges : sequence of float
         Size class lower edges in billions of total parameters (default ATOM's buckets).
+    fit : FitResult, optional
+        An already loaded fit (instead of ``fit_id``), so several cards read it once.
 
     Examples
     --------
-    >>> card(store, "deepseek-v4-pro").capability  # doctest: +SKIP
+    >>> card(store, "deepseek-r1").capability  # doctest: +SKIP
     """
     model_id = store.resolve_model(model)
     models = models_table(store)
@@ -192,15 +195,24 @@ def card(
         )  # fmt: skip
     result.notes.append("tooling (inference engines, days to support): no imported source "
                         "gives it")  # fmt: skip
-    try:
-        fit = load_fit(store, fit_id)
-    except NoFit as exc:
-        if fit_id is not None:
-            raise
-        result.not_in_fit_reason = f"no fit in the store ({exc})"
-        return result
+    if fit is None:
+        try:
+            fit = load_fit(store, fit_id)
+        except NoFit as exc:
+            if fit_id is not None:
+                raise
+            result.not_in_fit_reason = f"no fit in the store ({exc})"
+            return result
     _fit_facts(store, result, fit, models, size_edges)
     return result
+
+
+def top_open_cards(store: Store, fit: FitResult, *, n: int = 5) -> list[ModelCard]:
+    """Return the cards of the ``n`` most capable open models of ``fit`` (the report's appendix)."""
+    fitted = fit.models.loc[fit.models["weights"] == "open"].sort_values(
+        "capability", ascending=False)
+    ids = [m for m in fitted["model_id"].head(n) if store.resolve("model", str(m)) is not None]
+    return [card(store, str(m), fit=fit) for m in ids]
 
 
 def _fit_facts(
