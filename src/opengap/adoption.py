@@ -92,6 +92,8 @@ def adoption(
         downloads, models, size_edges=size_edges, reference_rank=reference_rank
     )
     notes = []
+    if downloads.empty:
+        notes.append("the store holds no downloads: import some (opengap import downloads PATH)")
     left_out = sorted(set(downloads["model_id"]) - set(ram["model_id"]))
     if left_out:
         notes.append(
