@@ -134,3 +134,13 @@ def test_snake_case_model_info_and_a_date_column(tmp_path: Path) -> None:
     batch = read_path("downloads", tmp_path / "stats.parquet")
     assert [(d.date, d.cumulative_downloads) for d in batch.downloads] == [
         (date(2026, 1, 1), 5), (date(2026, 1, 2), 9)]
+
+
+def test_bad_date_is_a_rejected_row(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({**_hub("org/a", 5), "date": "soon"}) + "\n"
+                    + json.dumps({**_hub("org/b", 5), "date": "2026-01-01T08:00:00Z"}) + "\n")
+    batch = read_path("downloads", path)
+    assert [r.reason for r in batch.rejected] == ["date 'soon' is not a date (YYYY-MM-DD)"]
+    assert batch.rejected[0].row.endswith("s.jsonl:line 1")
+    assert [(d.model, d.date) for d in batch.downloads] == [("org/b", date(2026, 1, 1))]

@@ -20,8 +20,9 @@ whole file malformed (naming the row): cumulative counts cannot go down.
 from __future__ import annotations
 
 import json
+import math
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -172,12 +173,24 @@ def _record(
         batch.reject(where, "no model id (id / modelId)")
         return None
     raw_date = obj.get("date")
-    when = raw_date if isinstance(raw_date, date) else parse_date(
-        str(raw_date)[:10]) if raw_date is not None else default  # fmt: skip
+    if isinstance(raw_date, datetime):
+        when: date | None = raw_date.date()
+    elif isinstance(raw_date, date):
+        when = raw_date
+    elif raw_date is not None:
+        try:
+            when = parse_date(str(raw_date))
+        except ValueError:
+            batch.reject(where, f"date {raw_date!r} is not a date (YYYY-MM-DD)")
+            return None
+    else:
+        when = default
     if when is None:
         batch.reject(where, "no date: give a 'date' field or a YYYY-MM-DD file name")
         return None
     total = _first(obj, _TOTAL_FIELDS)
+    if isinstance(total, float) and not math.isfinite(total):
+        total = None
     if total is None:
         batch.reject(
             where, "no downloadsAllTime ('downloads' is a 30-day count, not a cumulative one)"
