@@ -185,7 +185,7 @@ def test_wrong_kind(db: Path, evals: Path) -> None:
     line = _one_error_line(_run("import", "epoch", str(evals), "--db", str(db)))
     assert line == (
         "Error: unknown import kind 'epoch' (choose from epoch-hub, epoch-models, "
-        "epoch-open-report, open-llm-leaderboard, lm-eval, csv)"
+        "epoch-open-report, open-llm-leaderboard, lm-eval, csv, downloads)"
     )
     assert _dump(db) == before
 
