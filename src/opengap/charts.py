@@ -581,3 +581,69 @@ def figure_html(fig: go.Figure, div_id: str) -> str:
 def plotly_js() -> str:
     """Return the installed plotly package's plotly.js bundle (to embed inline or serve)."""
     return str(get_plotlyjs())
+
+
+# --------------------------------------------------------------------------- cost frontier
+def budget_frontier_figure(
+    points: pd.DataFrame,
+    gap: pd.DataFrame,
+    *,
+    unit: str = "blended USD per 1M tokens",
+    capability_unit: str = "points",
+    title: str = "Capability at a budget: best open vs best closed",
+) -> go.Figure:
+    """Return capability vs budget (log axis), each side's best-affordable step line and the gap.
+
+    Parameters
+    ----------
+    points : DataFrame
+        :attr:`opengap.costs.FrontierResult.points`: model_id, name, weights, capability, x.
+    gap : DataFrame
+        :attr:`opengap.costs.FrontierResult.gap`: budget, open_capability, closed_capability,
+        gap, gap_low, gap_high.
+    unit, capability_unit : str
+        Axis units.
+    title : str
+        Chart title.
+    """
+    frame = points.dropna(subset=["x", "capability"])
+    if frame.empty:
+        return _empty(title, f"No fitted model has a known {html.escape(unit)}.")
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3],
+                        vertical_spacing=0.06)  # fmt: skip
+    for side in ("closed", "open"):
+        part = frame.loc[frame["weights"] == side]
+        color = WEIGHT_COLORS[side]
+        if len(part):
+            fig.add_trace(go.Scatter(
+                x=part["x"], y=part["capability"], mode="markers", name=f"{side} models",
+                legendgroup=side, marker={"color": color, "size": 7, "opacity": 0.8},
+                hovertext=[f"<b>{text(n if not _missing(n) else m)}</b><br>"
+                           f"{fmt_number(x, 3)} {html.escape(unit)}<br>"
+                           f"capability {fmt_number(c)}"
+                           for m, n, x, c in zip(part["model_id"], part["name"], part["x"],
+                                                 part["capability"], strict=True)],
+                hovertemplate="%{hovertext}<extra></extra>",
+            ), row=1, col=1)  # fmt: skip
+        best = pd.to_numeric(gap[f"{side}_capability"], errors="coerce")
+        if best.notna().any():
+            fig.add_trace(go.Scatter(
+                x=gap["budget"], y=best, mode="lines", name=f"best {side} at budget",
+                legendgroup=side, line={"color": color, "shape": "hv", "width": 2},
+                hoverinfo="skip",
+            ), row=1, col=1)  # fmt: skip
+    values = pd.to_numeric(gap["gap"], errors="coerce")
+    if values.notna().any():
+        high = pd.to_numeric(gap["gap_high"], errors="coerce")
+        low = pd.to_numeric(gap["gap_low"], errors="coerce")
+        fig.add_trace(go.Scatter(
+            x=gap["budget"], y=values, mode="lines+markers", name="gap (closed − open)",
+            line={"color": OTHER_COLOR}, error_y={
+                "type": "data", "array": (high - values).fillna(0.0),
+                "arrayminus": (values - low).fillna(0.0), "thickness": 1, "width": 3},
+        ), row=2, col=1)  # fmt: skip
+    fig.update_xaxes(type="log", title_text=html.escape(unit), row=2, col=1)
+    fig.update_xaxes(type="log", row=1, col=1)
+    fig.update_yaxes(title_text=f"capability ({html.escape(capability_unit)})", row=1, col=1)
+    fig.update_yaxes(title_text="gap, 90% CI", row=2, col=1)
+    return _layout(fig, title, height=700)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from opengap import __version__, catalog, fitting
 from opengap import gap as gap_lib
+from opengap.cards import ModelCard, top_open_cards
 from opengap.errors import BadConfiguration, NoFit, OpengapError
 from opengap.store import Store
 
@@ -66,6 +67,8 @@ class ReportData:
         Section name -> one-line reason, for sections that could not be computed.
     fitted_now : bool
         Whether ``collect`` made the fit (the store held none).
+    cards : list of ModelCard
+        :func:`opengap.cards.top_open_cards`: the most capable open models' cards (appendix).
     """
 
     fit: fitting.FitResult
@@ -77,6 +80,7 @@ class ReportData:
     generated_at: str
     problems: dict[str, str] = field(default_factory=dict)
     fitted_now: bool = False
+    cards: list[ModelCard] = field(default_factory=list)
 
     @property
     def headline(self) -> str:
@@ -100,6 +104,7 @@ class ReportData:
             "benchmarks": _rows(benchmark_table(self.fit)),
             "provenance": provenance(self),
             "problems": self.problems,
+            "cards": [c.to_dict() for c in self.cards],
         }
 
 
@@ -156,7 +161,7 @@ def collect(
     return ReportData(
         fit=fit, gap=gap, breakdowns=parts, sensitivity=sens, imports=imports,
         counts=store.counts(), generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        problems=problems, fitted_now=fitted_now,
+        problems=problems, fitted_now=fitted_now, cards=top_open_cards(store, fit),
     )  # fmt: skip
 
 

@@ -30,6 +30,7 @@ KINDS: dict[str, str] = {
     "swe-bench": "swe_bench",
     "atom-models": "atom_models",
     "helm-models": "helm_models",
+    "downloads": "downloads",
 }
 
 

@@ -1,0 +1,125 @@
+"""Library verb ``frontier``: capability at a price or active-parameter budget, open vs closed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from opengap.analysis.cards import latest_prices
+from opengap.analysis.cost_frontier import budget_grid, cheapest_over_time, equal_budget_gap
+from opengap.errors import BadArgument
+from opengap.fitting import load_fit
+from opengap.store import Store
+from opengap.store.cards import models_table, prices_table
+
+BY = {"price": "blended USD per 1M tokens", "active-params": "billions of active parameters"}
+
+
+@dataclass
+class FrontierResult:
+    """What ``opengap frontier --by price|active-params`` shows.
+
+    Attributes
+    ----------
+    by : str
+        ``price`` or ``active-params``.
+    unit : str
+        The budget's unit.
+    fit_id, scale : str
+        The fit the capabilities come from and its scale.
+    gap : DataFrame
+        Per budget: best open and closed model affordable, their capabilities, the gap
+        (closed − open) and its 90% interval from the bootstrap draws.
+    cheapest : DataFrame
+        ``price`` only: the cheapest model of each side reaching each capability level, over
+        release dates (empty for ``active-params``).
+    points : DataFrame
+        Every fitted model with a known budget: model_id, name, weights, capability, x.
+    notes : list of str
+    """
+
+    by: str
+    unit: str
+    fit_id: str
+    scale: str
+    gap: pd.DataFrame
+    cheapest: pd.DataFrame
+    points: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON shape of ``opengap frontier --json``."""
+        return {
+            "by": self.by, "unit": self.unit, "fit_id": self.fit_id, "scale": self.scale,
+            "gap": self.gap, "cheapest": self.cheapest, "points": self.points,
+            "notes": self.notes,
+        }  # fmt: skip
+
+
+def frontier(
+    store: Store,
+    *,
+    by: str = "price",
+    fit_id: str | None = None,
+    budgets: Sequence[float] | None = None,
+    levels: Sequence[float] | None = None,
+) -> FrontierResult:
+    """Return the equal-budget gap (and, by price, the cheapest model reaching each level).
+
+    Parameters
+    ----------
+    store : Store
+    by : {"price", "active-params"}
+        The budget: the latest blended price per 1M tokens, or active parameters.
+    fit_id : str, optional
+        The fit (default: the latest).
+    budgets : sequence of float, optional
+        The grid of budgets (default: 8 log-spaced values over the known range).
+    levels : sequence of float, optional
+        Capability levels for the cheapest-over-time table (default: the 50th, 75th and 90th
+        percentiles of fitted capability, rounded).
+
+    Examples
+    --------
+    >>> frontier(store, by="price").gap  # doctest: +SKIP
+    """
+    if by not in BY:
+        raise BadArgument(f"unknown frontier budget {by!r} (choose from {', '.join(BY)})")
+    fit = load_fit(store, fit_id)
+    frame = fit.models[["model_id", "name", "weights", "release_date", "capability"]].copy()
+    notes = []
+    if by == "price":
+        prices = latest_prices(prices_table(store)).set_index("model_id")
+        frame["x"] = frame["model_id"].map(prices["blended_usd_per_m"]) if len(prices) else np.nan
+        if not len(prices):
+            notes.append("the store holds no prices: import a price source first")
+    else:
+        params = models_table(store).set_index("model_id")["params_active_b"]
+        frame["x"] = pd.to_numeric(frame["model_id"].map(params), errors="coerce")
+    frame["x"] = pd.to_numeric(frame["x"], errors="coerce").astype(float)
+    known = frame["x"].notna()
+    for side in ("open", "closed"):
+        n = int((known & (frame["weights"] == side)).sum())
+        notes.append(f"{n} {side} model(s) of the fit have a known budget ({BY[by]})")
+    grid = list(budgets) if budgets is not None else budget_grid(frame["x"].to_numpy()).tolist()
+    if any(b <= 0 for b in grid):
+        raise BadArgument(f"budgets must be positive, not {list(grid)}")
+    gap = equal_budget_gap(frame, fit.draws, grid)
+    if fit.draws is None:
+        notes.append("the fit has no bootstrap draws, so no intervals (fit with --bootstrap N)")
+    cheapest = pd.DataFrame()
+    if by == "price":
+        caps = frame["capability"].dropna().to_numpy(dtype=float)
+        chosen = (list(levels) if levels is not None
+                  else [round(float(q), 1) for q in np.percentile(caps, [50, 75, 90])]
+                  if caps.size else [])  # fmt: skip
+        cheapest = cheapest_over_time(frame, chosen)
+    points = frame.loc[known, ["model_id", "name", "weights", "capability", "x"]]
+    return FrontierResult(
+        by=by, unit=BY[by], fit_id=fit.fit_id, scale=fit.scale, gap=gap, cheapest=cheapest,
+        points=points.sort_values("x").reset_index(drop=True), notes=notes,
+    )  # fmt: skip
