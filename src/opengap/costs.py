@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opengap.analysis.cards import latest_prices
+from opengap.analysis.cards import latest_prices, per_unit
 from opengap.analysis.cost_frontier import budget_grid, cheapest_over_time, equal_budget_gap
 from opengap.errors import BadArgument
 from opengap.fitting import load_fit
@@ -92,13 +92,30 @@ def frontier(
     fit = load_fit(store, fit_id)
     frame = fit.models[["model_id", "name", "weights", "release_date", "capability"]].copy()
     notes = []
+    catalogue = models_table(store).set_index("model_id")
+    version_of = catalogue["version_of"]
     if by == "price":
         prices = latest_prices(prices_table(store)).set_index("model_id")
-        frame["x"] = frame["model_id"].map(prices["blended_usd_per_m"]) if len(prices) else np.nan
+        blended = pd.Series(dtype=float)
+        if len(prices):
+            # Artificial Analysis' blend is 3 input tokens to 1 output token (its field
+            # price_1m_blended_3_to_1); where a source gives only the two prices, blend them so.
+            stated = pd.to_numeric(prices["blended_usd_per_m"], errors="coerce")
+            derived = (3.0 * pd.to_numeric(prices["input_usd_per_m"], errors="coerce")
+                       + pd.to_numeric(prices["output_usd_per_m"], errors="coerce")) / 4.0
+            blended = stated.fillna(derived)
+            if int(stated.isna().sum() - blended.isna().sum()):
+                notes.append(f"{int(stated.isna().sum() - blended.isna().sum())} price(s) blended "
+                             "3:1 from input and output prices (the source gave no blend)")
+        frame["x"] = (frame["model_id"].map(per_unit(blended, version_of))
+                      if len(prices) else np.nan)  # fmt: skip
         if not len(prices):
             notes.append("the store holds no prices: import a price source first")
+        else:
+            notes.append("a fitted group without a price of its own takes the median latest "
+                         "price of its versions (effort variants share per-token prices)")
     else:
-        params = models_table(store).set_index("model_id")["params_active_b"]
+        params = per_unit(catalogue["params_active_b"], version_of)
         frame["x"] = pd.to_numeric(frame["model_id"].map(params), errors="coerce")
     frame["x"] = pd.to_numeric(frame["x"], errors="coerce").astype(float)
     known = frame["x"].notna()

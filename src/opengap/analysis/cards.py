@@ -73,3 +73,18 @@ def latest_prices(prices: pd.DataFrame) -> pd.DataFrame:
         return prices.copy()
     ordered = prices.sort_values(["model_id", "date", "source"], ascending=[True, False, True])
     return ordered.groupby("model_id", as_index=False).head(1).reset_index(drop=True)
+
+
+def per_unit(values: pd.Series, version_of: pd.Series) -> pd.Series:
+    """Return a value per fitted unit: its own, else the median over the versions it groups.
+
+    ``values`` is indexed by model id; ``version_of`` maps a version's id to its group's id. A fit
+    that groups versions (effort levels, dated releases) fits the group; sources such as
+    Artificial Analysis price each version, and versions of one model share per-token prices.
+    """
+    own = pd.to_numeric(values, errors="coerce").dropna()
+    groups = version_of.reindex(own.index)
+    pooled = own[groups.notna()].groupby(groups[groups.notna()]).median()
+    # a unit's own value wins over its versions'
+    combined: pd.Series = pd.concat([own, pooled[~pooled.index.isin(own.index)]])
+    return combined
