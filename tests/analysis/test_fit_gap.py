@@ -222,3 +222,12 @@ def test_cli_gap_and_sensitivity_json(db: Path) -> None:
                                  str(db)])
     assert result.exit_code == 2
     assert result.output.startswith("Error: unknown group 'Atlantis' for --by country")
+
+
+def test_caisi_trend_on_the_fit_recovers_the_shift(db: Path) -> None:
+    """Open twins come a year later 0.05 logits lower: 12 months plus 0.05/0.2 of 73 days."""
+    with Store(db) as store:
+        report = gap(store, method="caisi-trend", by="weights")
+    expected = 12.0 + 0.25 * 73 / (365 / 12)
+    assert report.to_dict()["lead"] == "closed"
+    assert report.to_dict()["lag_months"]["value"] == pytest.approx(expected, abs=1.0)  # as trend

@@ -12,6 +12,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from opengap import gap as gap_lib
+from opengap.analysis.caisi_report import CaisiTrendReport
 from opengap.analysis.reports import (
     CatchUpReport,
     GroupReport,
@@ -44,10 +45,13 @@ def register(app: typer.Typer) -> None:
 
 
 def gap(
-    by: Annotated[str, typer.Option(
-        help="weights (open vs closed), country, organization, size, license, or domain.")
-    ] = "weights",
-    method: Annotated[str, typer.Option(help="lag, catch-up or trend.")] = "lag",
+    by: Annotated[str | None, typer.Option(
+        help="weights (open vs closed), country, organization, size, license, or domain "
+             "(default: the fit's preset's, else weights).")
+    ] = None,
+    method: Annotated[str | None, typer.Option(
+        help="lag, catch-up, trend or caisi-trend (default: the fit's preset's, else lag).")
+    ] = None,
     at: Annotated[str | None, typer.Option(
         help="Date to measure at, YYYY-MM-DD (default: the latest release).")] = None,
     significance: Annotated[bool, typer.Option(
@@ -88,6 +92,8 @@ def gap(
     With --benchmark, uses one benchmark's raw scores instead.
 
     Example: opengap gap --method catch-up --benchmark MMLU --transform neglog1m --tolerance 0.02
+
+    Example: opengap gap --method caisi-trend --by country --at 2026-05-01
     """
     with user_errors(), open_store(db) as store, _progress(json) as progress:
         report = gap_lib.gap(
@@ -132,7 +138,7 @@ def sensitivity(
 
 
 # --------------------------------------------------------------------------- printing
-def _print_report(report: Report, *, series: bool) -> None:
+def _print_report(report: Report | CaisiTrendReport, *, series: bool) -> None:
     console.print(report.headline, markup=False, highlight=False)
     digits = 1 if report.context.unit == "points" else 3
     if isinstance(report, LagReport):
@@ -172,6 +178,16 @@ def _print_report(report: Report, *, series: bool) -> None:
                                 "open slope / year": t.trail_slope_per_year}),
                     title=f"Trend lines ({t.lead_points} closed, {t.trail_points} open "
                           "frontier models)")
+    elif isinstance(report, CaisiTrendReport):
+        c = report.trend
+        print_table(_intervals({"lag (months)": c.lag_months, "vertical gap": c.vertical_gap,
+                                f"{report.lead} slope / year": c.lead_slope_per_year,
+                                f"{report.trail} slope / year": c.trail_slope_per_year}),
+                    title=f"Trend lines ({c.lead_points} {report.lead}, {c.trail_points} "
+                          f"{report.trail} frontier models); intervals: bootstrap draws")
+        console.print(f"95% Working–Hotelling band of the {report.lead} line, read "
+                      f"horizontally: {_ci_entry(c.band_months.to_dict(), 1)} months",
+                      markup=False, highlight=False)
     elif isinstance(report, GroupReport):
         print_table(_group_display(report, digits), title=f"By {report.by} vs "
                     f"{'closed models' if report.versus == 'closed' else 'all models'}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
 
+from opengap.analysis.caisi_report import CaisiTrendReport, caisi_trend_report
 from opengap.analysis.groups import GROUPINGS
 from opengap.analysis.reports import (
     METHODS,
@@ -20,19 +20,25 @@ from opengap.analysis.transforms import TRANSFORMS
 from opengap.errors import BadArgument
 from opengap.gap.domains import domain_report
 from opengap.gap.progress import Progress
-from opengap.gap.tables import TRUST, Curation, benchmark_table, fit_table, open_closed
+from opengap.gap.tables import (
+    TRUST,
+    Curation,
+    benchmark_table,
+    fit_table,
+    load_or_fit,
+    open_closed,
+)
 from opengap.store import Store
 
-if TYPE_CHECKING:  # the fit machinery is imported only when a fit is needed
-    pass
+GAP_METHODS = (*METHODS, "caisi-trend")
 
 
 def gap(
     store: Store,
     *,
     fit_id: str | None = None,
-    by: str = "weights",
-    method: str = "lag",
+    by: str | None = None,
+    method: str | None = None,
     at: str | date | None = None,
     significance: bool = False,
     benchmark: str | None = None,
@@ -46,7 +52,7 @@ def gap(
     exclude_finetunes: bool = False,
     exclude: Sequence[str] | None = None,
     progress: Progress | None = None,
-) -> Report:
+) -> Report | CaisiTrendReport:
     """Return the gap between open and closed models (or between groups) by one method.
 
     Parameters
@@ -56,14 +62,19 @@ def gap(
     fit_id : str, optional
         The fit to use (default: the latest; when there is none, the default preset is fitted
         and saved first). Ignored with ``benchmark``.
-    by : {"weights", "country", "organization", "size", "license", "domain"}
+    by : {"weights", "country", "organization", "size", "license", "domain"}, optional
+        Default: the fit's stored grouping (``gap_by`` of its preset; ``country`` for
+        ``caisi``), else ``weights``.
         ``weights`` compares open with closed models. ``country``, ``organization``, ``size``
         and ``license`` compare each group of open models with the closed frontier (or, with
         ``versus="all"``, each group of all models with the overall frontier). ``domain``
         refits on each domain's benchmarks (same configuration and anchoring) and reports the
         open-vs-closed gap in each.
-    method : {"lag", "catch-up", "trend"}
-        See :mod:`opengap.analysis`.
+    method : {"lag", "catch-up", "trend", "caisi-trend"}, optional
+        See :mod:`opengap.analysis`; ``caisi-trend`` is CAISI's (least-squares lines through
+        each group's frontier, lag to the leader's line, :mod:`opengap.analysis.caisi_trend`).
+        Default: the fit's stored gap method (``gap_method`` of its preset; ``significance``
+        means ``lag`` with ``significance=True``), else ``lag``.
     at : str or date, optional
         Date to measure at (default: the latest release in the data).
     significance : bool
@@ -110,6 +121,13 @@ def gap(
     ...              tolerance=0.02)  # doctest: +SKIP
     >>> report.to_dict()["median_lag_months"]  # doctest: +SKIP
     """
+    # what was asked is checked before a fit is loaded, and again with the fit's defaults
+    _check_options(by=by or ("country" if groups else "weights"), method=method or "lag",
+                   benchmark=benchmark, transform=transform, significance=significance,
+                   separate_slopes=separate_slopes, groups=groups,
+                   trust=trust, versus=versus)  # fmt: skip
+    method, by, significance = _stored_method(store, fit_id, method, by, significance,
+                                              benchmark, progress)
     _check_options(by=by, method=method, benchmark=benchmark, transform=transform,
                    significance=significance, separate_slopes=separate_slopes, groups=groups,
                    trust=trust, versus=versus)  # fmt: skip
@@ -122,6 +140,9 @@ def gap(
                                          curation=curation)
     else:
         table, context = fit_table(store, fit_id=fit_id, curation=curation, progress=progress)
+    if method == "caisi-trend":
+        return caisi_trend_report(table, by, context, at=at, groups=groups,
+                                  size_edges=size_classes)
     if by != "weights":
         return group_report(
             table, by, method, context, at=at, versus=versus, groups=groups,
@@ -137,12 +158,28 @@ def gap(
     return trend_report(closed, opened, day, context, separate_slopes=separate_slopes)
 
 
+def _stored_method(
+    store: Store, fit_id: str | None, method: str | None, by: str | None, significance: bool,
+    benchmark: str | None, progress: Progress | None,
+) -> tuple[str, str, bool]:
+    """Return (method, grouping, significance): those asked for, else the fit's stored ones."""
+    if benchmark is None and (method is None or by is None):
+        config = load_or_fit(store, fit_id=fit_id, progress=progress).config
+        method = method or getattr(config, "gap_method", None)
+        by = by or getattr(config, "gap_by", None)
+    method, by = method or "lag", by or "weights"
+    if method == "significance":  # a preset's shorthand: Epoch's significance-aware lag
+        method, significance = "lag", True
+    return method, by, significance
+
+
 def _check_options(
     *, by: str, method: str, benchmark: str | None, transform: str, significance: bool,
     separate_slopes: bool, groups: Sequence[str] | None, trust: str, versus: str,
 ) -> None:
     checks: list[tuple[bool, str]] = [
-        (method in METHODS, f"unknown method {method!r} (choose from {', '.join(METHODS)})"),
+        (method in GAP_METHODS,
+         f"unknown method {method!r} (choose from {', '.join(GAP_METHODS)})"),
         (by in (*GROUPINGS, "domain"),
          f"unknown grouping {by!r} (choose from {', '.join([*GROUPINGS, 'domain'])})"),
         (transform in TRANSFORMS,
