@@ -272,7 +272,7 @@ def lag_headline(
     if significance:
         bound = "at least " if censored else ""
         months_text = f"{bound}{months:.1f} months (significance-aware"
-        months_text += (f"; plain lag 90% CI {lag.ci_low:.1f}–{lag.ci_high:.1f})"
+        months_text += (f", 90% CI {lag.ci_low:.1f}–{lag.ci_high:.1f})"
                         if _finite(lag.ci_low) else ")")
     else:
         months_text = f"{months:.1f} months{_fmt_interval(lag)}"
@@ -393,6 +393,8 @@ def lag_report(
     draws = _paired(lead, trail)
     lag: Lag = gap_and_lag(lead.days, lead.values, trail.days, trail.values, at,
                            lead_draws=draws[0], trail_draws=draws[1], significance=significance)
+    if significance and np.isfinite(lag.vertical_gap.value):
+        lag = _epoch_lag(lag, lead, trail, at)
     frame = pd.DataFrame()
     if series:
         start = max(lead.days.min(), trail.days.min())
@@ -530,6 +532,19 @@ def _group_row(
 
 
 # --------------------------------------------------------------------------- helpers
+def _epoch_lag(lag: Lag, lead: Table, trail: Table, at: float) -> Lag:
+    """Return ``lag`` with Epoch's significance-aware lag and its own interval."""
+    from dataclasses import replace
+
+    from opengap.analysis.epoch_gap import epoch_gap
+
+    lw, tw = lead.draws, trail.draws
+    if lw is None or tw is None:  # no draws: significance is a strict comparison of points
+        lw, tw = lead.values[None, :], trail.values[None, :]
+    result = epoch_gap(lead.days, lead.values, lw, trail.days, trail.values, tw, [at])
+    return replace(lag, lag_months=result.lag_months, censored=result.censored_days > 0)
+
+
 def _paired(lead: Table, trail: Table) -> tuple[FloatArray | None, FloatArray | None]:
     if lead.draws is None or trail.draws is None:
         return None, None

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from opengap import gap as gap_lib
 from opengap.analysis.caisi_report import CaisiTrendReport
+from opengap.analysis.epoch_window import EpochWindowReport
 from opengap.analysis.reports import (
     CatchUpReport,
     GroupReport,
@@ -57,6 +58,8 @@ def gap(
     significance: Annotated[bool, typer.Option(
         "--significance", help="Significance-aware lag over bootstrap draws (Epoch 2026).")
     ] = False,
+    since: Annotated[str | None, typer.Option(
+        help="With --significance: average Epoch's daily lag from this day to --at.")] = None,
     benchmark: Annotated[str | None, typer.Option(
         help="Use one benchmark's raw scores instead of the fit.")] = None,
     transform: Annotated[str, typer.Option(
@@ -94,11 +97,13 @@ def gap(
     Example: opengap gap --method catch-up --benchmark MMLU --transform neglog1m --tolerance 0.02
 
     Example: opengap gap --method caisi-trend --by country --at 2026-05-01
+
+    Example: opengap gap --significance --since 2026-01-01 --at 2026-05-28
     """
     with user_errors(), open_store(db) as store, _progress(json) as progress:
         report = gap_lib.gap(
             store, fit_id=fit_id, by=by, method=method, at=at, significance=significance,
-            benchmark=benchmark, transform=transform, tolerance=tolerance,
+            since=since, benchmark=benchmark, transform=transform, tolerance=tolerance,
             separate_slopes=separate_slopes, size_classes=_edges(size_classes),
             groups=group or None, versus=versus, trust=trust,
             exclude_finetunes=exclude_finetunes, exclude=exclude or None, progress=progress,
@@ -138,7 +143,9 @@ def sensitivity(
 
 
 # --------------------------------------------------------------------------- printing
-def _print_report(report: Report | CaisiTrendReport, *, series: bool) -> None:
+def _print_report(
+    report: Report | CaisiTrendReport | EpochWindowReport, *, series: bool
+) -> None:
     console.print(report.headline, markup=False, highlight=False)
     digits = 1 if report.context.unit == "points" else 3
     if isinstance(report, LagReport):
@@ -178,6 +185,9 @@ def _print_report(report: Report | CaisiTrendReport, *, series: bool) -> None:
                                 "open slope / year": t.trail_slope_per_year}),
                     title=f"Trend lines ({t.lead_points} closed, {t.trail_points} open "
                           "frontier models)")
+    elif isinstance(report, EpochWindowReport):
+        print_table(pd.DataFrame(report.open_models),
+                    title="Best open model to date (from the day it took the lead)")
     elif isinstance(report, CaisiTrendReport):
         c = report.trend
         print_table(_intervals({"lag (months)": c.lag_months, "vertical gap": c.vertical_gap,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from opengap.analysis.caisi_report import CaisiTrendReport, caisi_trend_report
+from opengap.analysis.epoch_window import EpochWindowReport, window_report
 from opengap.analysis.groups import GROUPINGS
 from opengap.analysis.reports import (
     METHODS,
@@ -41,6 +42,7 @@ def gap(
     method: str | None = None,
     at: str | date | None = None,
     significance: bool = False,
+    since: str | date | None = None,
     benchmark: str | None = None,
     transform: str = "none",
     tolerance: float = 0.0,
@@ -52,7 +54,7 @@ def gap(
     exclude_finetunes: bool = False,
     exclude: Sequence[str] | None = None,
     progress: Progress | None = None,
-) -> Report | CaisiTrendReport:
+) -> Report | CaisiTrendReport | EpochWindowReport:
     """Return the gap between open and closed models (or between groups) by one method.
 
     Parameters
@@ -79,6 +81,10 @@ def gap(
         Date to measure at (default: the latest release in the data).
     significance : bool
         With ``lag``: the significance-aware lag (Epoch 2026).
+    since : str or date, optional
+        With ``significance``: Epoch's window average — every day from ``since`` to ``at``,
+        the significance-aware lag and gap of the best open model to date, averaged
+        (:mod:`opengap.analysis.epoch_gap`). Returns an ``EpochWindowReport``.
     benchmark : str, optional
         Work on this benchmark's raw scores (best score per model) instead of a fit.
     transform : {"none", "neglog1m"}
@@ -131,6 +137,8 @@ def gap(
     _check_options(by=by, method=method, benchmark=benchmark, transform=transform,
                    significance=significance, separate_slopes=separate_slopes, groups=groups,
                    trust=trust, versus=versus)  # fmt: skip
+    if since is not None and not (significance and method == "lag" and by == "weights"):
+        raise BadArgument("--since goes with --significance (method lag, open vs closed)")
     curation = Curation(exclude_finetunes, tuple(exclude or ()))
     if by == "domain":
         return domain_report(store, fit_id=fit_id, at=at, significance=significance,
@@ -151,6 +159,8 @@ def gap(
         )  # fmt: skip
     closed, opened = open_closed(table, context)
     day = resolve_at(at, closed, opened)
+    if since is not None:
+        return window_report(closed, opened, since, day, context)
     if method == "lag":
         return lag_report(closed, opened, day, context, significance=significance)
     if method == "catch-up":
