@@ -30,6 +30,7 @@ from opengap.errors import BadConfiguration, NoFit, SchemaVersionError, UnknownM
 from opengap.fit.config import (
     ECI_ANCHORS,
     ELO_REFERENCE_VALUE,
+    PRESET_ELO_ANCHORS,
     PRESETS,
     FitConfig,
     resolve_config,
@@ -39,6 +40,7 @@ from opengap.fit.estimator import CapabilityEstimator
 from opengap.fit.identify import identified_groups
 from opengap.fit.scales import ScaleMap, make_scale
 from opengap.fit.selection import OBS_COLUMNS, UNIT_COLUMNS, Selection, select
+from opengap.fit.weighting import observation_weights
 from opengap.names import alias_key
 from opengap.store import Store
 from opengap.store import fits as fit_store
@@ -193,7 +195,7 @@ def run_fit(
         The catalogue.
     preset : {"default", "eci", "epoch-stitching"}
         Starting configuration (see ``docs/fit.md``).
-    scale : {"raw", "eci", "elo"}, optional
+    scale : {"raw", "eci", "elo", "elo10"}, optional
         Reported scale; default the preset's (``default``: eci when its anchors are present).
     anchors : sequence of (model, value) or mapping, optional
         Anchor models (ids or aliases): two for eci, one for elo.
@@ -433,7 +435,11 @@ def fit_observations(
         config, data, (m_idx, b_idx, len(units), len(benches), pin), notes
     )
     meta = _units_meta(units, models_meta)
+    weights = observation_weights(
+        config.weighting, b_idx, len(benches), _domains(benches, benchmarks_meta, config)
+    )
     est = CapabilityEstimator(
+        common_slope=config.common_slope,
         loss=config.loss,
         ridge=config.ridge,
         identification=config.identification,
@@ -451,6 +457,7 @@ def fit_observations(
         n_models=len(units),
         n_benchmarks=len(benches),
         n_items=data["n_items"].to_numpy(dtype=np.float64),
+        weights=weights,
         offset_group=groups,
         n_groups=len(group_names) if groups is not None else 0,
         model_labels=units,
@@ -479,7 +486,7 @@ def fit_observations(
     observations["residual"] = est.residual_
     observations["cv_predicted"] = est.cv_predicted_ if est.cv_predicted_ is not None else np.nan
     diagnostics = _diagnostics(est, models, config)
-    if anchor_list and kind in ("eci", "elo"):
+    if anchor_list and kind in ("eci", "elo", "elo10"):
         names = ", ".join(f"{a['model_id']} = {a['value']:g}" for a in anchor_list)
         notes.append(f"anchor models ({names}) are fixed by definition and get no interval")
     fit_id = _fit_id(data, config, kind, anchor_list, benches[pin])
@@ -531,9 +538,21 @@ def _prepare(obs: pd.DataFrame, config: FitConfig) -> pd.DataFrame:
     score = data["score"].to_numpy(dtype=np.float64).copy()
     score[score < 0.0] = 0.001
     score[score > 1.0] = 0.999
+    if config.clip_eps > 0:
+        score = np.clip(score, config.clip_eps, 1.0 - config.clip_eps)
     data["score"] = score
     out: pd.DataFrame = data.reset_index(drop=True)
     return out
+
+
+def _domains(
+    benches: list[str], meta: pd.DataFrame | None, config: FitConfig
+) -> list[str | None]:
+    by_id: dict[str, Any] = {}
+    if meta is not None and not meta.empty and "domain" in meta.columns:
+        by_id = dict(zip(meta["benchmark_id"].astype(str), meta["domain"], strict=False))
+    by_id.update(dict(config.benchmark_domains))
+    return [d if isinstance(d := by_id.get(b), str) and d else None for b in benches]
 
 
 def _pin_index(config: FitConfig, benches: list[str], b_idx: np.ndarray, notes: list[str]) -> int:
@@ -686,10 +705,21 @@ def _resolve_scale(
             kind = "eci" if len(pairs) == 2 else "elo"
         anchors, listed = pack(pairs)
         return kind, anchors, listed
-    if kind in ("raw", "elo"):
-        if kind == "elo":
+    if kind in ("elo", "elo10") and config.preset in PRESET_ELO_ANCHORS:
+        for refs, value in PRESET_ELO_ANCHORS[config.preset]:
+            hit = next((locate(r) for r in refs if locate(r) in index), None)
+            if hit is not None:
+                anchors, listed = pack([(index[hit], value)])
+                return kind, anchors, listed
+        notes.append(
+            f"the {config.preset} preset's anchor model is not in the fit: "
+            f"{ELO_REFERENCE_VALUE:g} points = even odds on the pinned benchmark instead"
+        )
+        return kind, (), []
+    if kind in ("raw", "elo", "elo10"):
+        if kind != "raw":
             notes.append(
-                f"elo scale: {ELO_REFERENCE_VALUE:g} points = even odds on the pinned benchmark"
+                f"{kind} scale: {ELO_REFERENCE_VALUE:g} points = even odds on the pinned benchmark"
             )
         return kind, (), []
     found: list[tuple[int, float]] = []
@@ -900,6 +930,9 @@ def _fit_id(
     digest = hashlib.sha256()
     settings = config.to_dict()
     settings.pop("explicit", None)
+    for name, default in _ID_NEUTRAL.items():  # fields added later: ids of older fits stay
+        if settings.get(name) == default:
+            settings.pop(name, None)
     settings.update(resolved_scale=scale, resolved_anchors=anchors, resolved_pin=pin)
     digest.update(json.dumps(_json(settings), sort_keys=True).encode())
     table = data[OBS_COLUMNS].sort_values(["model_id", "benchmark_id", "score"], kind="stable")
@@ -912,6 +945,12 @@ def _fit_id(
         values = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype="<f8")
         digest.update(np.round(values, 12).tobytes())
     return digest.hexdigest()[:16]
+
+
+_ID_NEUTRAL: dict[str, Any] = {
+    "common_slope": False, "weighting": "none", "gap_method": None, "gap_by": None,
+    "benchmark_domains": [], "release_dated_groups": False, "clip_eps": 0.0,
+}  # fmt: skip
 
 
 def _provenance(
@@ -1016,6 +1055,9 @@ def _config_from_dict(data: dict[str, Any]) -> FitConfig:
         values["benchmarks"] = tuple(values["benchmarks"])
     values["exclude_benchmarks"] = tuple(values.get("exclude_benchmarks") or ())
     values["explicit"] = tuple(values.get("explicit") or ())
+    values["benchmark_domains"] = tuple(
+        (str(b), str(d)) for b, d in values.get("benchmark_domains") or []
+    )
     base = PRESETS.get(str(values.get("preset")), FitConfig())
     return replace(base, **values)
 

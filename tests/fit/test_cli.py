@@ -56,7 +56,7 @@ def test_fit_json_shape(db: str) -> None:
     [
         (["--anchor", "no-such-model=130", "--anchor", "model-01=150"],
          "Error: unknown model 'no-such-model'"),
-        (["--scale", "logit"], "Error: unknown scale 'logit' (choose from raw, eci, elo)"),
+        (["--scale", "logit"], "Error: unknown scale 'logit' (choose from raw, eci, elo, elo10)"),
         (["--anchor", "model-01"], "Error: anchor 'model-01' is not of the form MODEL=VALUE"),
         (["--pin-benchmark", "nope"], "Error: unknown benchmark 'nope'"),
         (["--preset", "epoch-stitching"],

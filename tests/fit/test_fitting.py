@@ -278,3 +278,19 @@ def test_bad_options(store: Store, catalogue: Catalogue) -> None:
         fitting.run_fit(store, scale="eci", anchors=[(ANCHOR_LOW, 1.0)])
     with pytest.raises(BadConfiguration, match=r"^anchor 'x=y' is not of the form|'y' is not"):
         fitting.parse_anchor("x=y")
+
+
+def test_caisi_preset_fields_persist_and_load(store: Store, catalogue: Catalogue) -> None:
+    catalogue.fill(store)
+    result = fitting.run_fit(
+        store, preset="caisi", benchmarks=list(catalogue.benchmarks), bootstrap=0
+    )
+    assert result.scale == "elo"
+    assert set(result.benchmarks["slope"]) == {1.0}  # one common slope
+    loaded = fitting.load_fit(store, result.fit_id)
+    assert loaded.config.gap_method == "caisi-trend" and loaded.config.gap_by == "country"
+    assert loaded.config.common_slope and loaded.config.weighting == "benchmark-domain"
+    assert loaded.config.benchmark_domains == result.config.benchmark_domains
+    # Equal weights change the fit, so they change its id.
+    plain = fitting.refit(store, dataclasses.replace(result.config, weighting="none"))
+    assert plain.fit_id != result.fit_id

@@ -103,3 +103,21 @@ def test_published_spellings_keep_case_distinct_versions_apart(hub_store: Store)
     assert (sel.counts["models"], sel.counts["benchmarks"], sel.counts["observations"]) == (
         179, 38, 1324,
     )  # fmt: skip
+
+
+# Epoch's Capabilities Index as published (February 2026), three of the values named in issue 15.
+PUBLISHED_ECI = {"deepseek-r1@2025-05-28": 141.75, "o1": 142.35, "llama-7b": 93.53}
+
+
+def test_eci_preset_tracks_epochs_published_index(hub_store: Store) -> None:
+    """Release-dated groups ("DeepSeek-R1 (May 2025)" apart from January's R1), eci-public's
+    2023-01-01 date filter and score clipping: the frontier within a point of Epoch's values,
+    LLaMA-7B within 6 (the export lacks part of Epoch's data for it; docs/fit.md)."""
+    result = fitting.run_fit(hub_store, preset="eci", bootstrap=0, save=False)
+    caps = result.models.set_index("model_id")["capability"]
+    names = result.models.set_index("model_id")["name"]
+    assert names["deepseek-r1@2025-05-28"] == "DeepSeek-R1 (May 2025)"
+    diff = {k: float(caps[k]) - v for k, v in PUBLISHED_ECI.items()}
+    assert abs(diff["deepseek-r1@2025-05-28"]) < 1.0, diff
+    assert abs(diff["o1"]) < 1.0, diff
+    assert abs(diff["llama-7b"]) < 6.0, diff

@@ -77,7 +77,7 @@ def test_eci_delta_method_gradient_matches_finite_differences() -> None:
         ("eci", ((0, 130.0), (2, 150.0)), "the two eci anchor models have the same capability"),
         ("elo", ((0, 1.0), (1, 2.0)), "the elo scale takes one anchor model, got 2"),
         ("raw", ((0, 1.0),), "the raw scale takes no anchors"),
-        ("logit", (), "unknown scale 'logit' (choose from raw, eci, elo)"),
+        ("logit", (), "unknown scale 'logit' (choose from raw, eci, elo, elo10)"),
     ],
 )
 def test_bad_scales(kind: str, anchors: tuple[tuple[int, float], ...], message: str) -> None:

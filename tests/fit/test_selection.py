@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from opengap.fit.config import resolve_config
-from opengap.fit.selection import select
+from opengap.fit.selection import release_dated_units, select
 
 BENCH = pd.DataFrame(
     [
@@ -202,3 +202,15 @@ def test_a_group_without_its_own_row_is_named_after_its_versions() -> None:
     assert unit["name"] == "GPT-4o"
     assert (unit["organization"], unit["weights"]) == ("OpenAI", "closed")
     assert unit["release_date"] == date(2024, 8, 6)
+
+
+def test_release_dated_groups_split_a_group_by_release_date() -> None:
+    meta = pd.DataFrame(
+        {"release_date": [date(2025, 1, 20), date(2025, 5, 28), date(2025, 5, 28), None]},
+        index=["r1", "r1-0528", "r1-0528-chutes", "r1-undated"],
+    )
+    unit = pd.Series(["deepseek-r1"] * 4)
+    model = pd.Series(["r1", "r1-0528", "r1-0528-chutes", "r1-undated"])
+    out = release_dated_units(unit, model, meta).tolist()
+    # Same-day versions stay together; the earliest date keeps the group id.
+    assert out == ["deepseek-r1", "deepseek-r1@2025-05-28", "deepseek-r1@2025-05-28", "deepseek-r1"]

@@ -35,7 +35,10 @@ def fit(
     ] = "default",
     scale: Annotated[
         str | None,
-        typer.Option(help="raw (logits), eci (two anchor models) or elo (200/ln 3 per logit)."),
+        typer.Option(
+            help="raw (logits), eci (two anchor models), elo (200/ln 3 per logit) or elo10 "
+            "(400/ln 10 per logit)."
+        ),
     ] = None,
     anchor: Annotated[
         list[str] | None,

@@ -11,12 +11,16 @@ from datetime import date
 from typing import Any
 
 from opengap.errors import BadConfiguration
+from opengap.fit.weighting import WEIGHTINGS
 
-SCALES = ("raw", "eci", "elo")
+SCALES = ("raw", "eci", "elo", "elo10")
 LOSSES = ("lsq", "binomial")
 IDENTIFICATIONS = ("shift", "pin")
 SELECTIONS = ("catalogue", "epoch-stitching")
 OFFSETS = (None, "harness")
+# The gap methods and groupings a preset's evaluator uses (``opengap gap`` validates them again).
+GAP_METHODS = (None, "lag", "significance", "catch-up", "trend", "caisi-trend")
+GAP_GROUPINGS = (None, "weights", "country", "organization", "size", "license", "domain")
 
 # Default anchors: each entry lists references tried in order (ids or aliases); the first one
 # present in the fit is used. Dated/effort versions come first because the hub's ids are versions.
@@ -24,6 +28,33 @@ ECI_ANCHORS: tuple[tuple[tuple[str, ...], float], ...] = (
     (("claude-3-5-sonnet-20240620", "claude-3.5-sonnet", "Claude 3.5 Sonnet"), 130.0),
     (("gpt-5-2025-08-07_medium", "gpt-5-2025-08-07", "gpt-5", "GPT-5"), 150.0),
 )
+# CAISI's Elo scale has no published reference model; Claude Opus 4.6 at CAISI's own published
+# 999 puts the levels where CAISI's are (only differences are compared). See docs/fit.md.
+CAISI_ANCHORS: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("claude-opus-4-6", "claude-opus-4.6", "Claude Opus 4.6"), 999.0),
+)
+# Default one-model anchors of the Elo presets (tried like ECI_ANCHORS; absent = 1000 points at
+# the pinned benchmark's difficulty).
+PRESET_ELO_ANCHORS: dict[str, tuple[tuple[tuple[str, ...], float], ...]] = {
+    "caisi": CAISI_ANCHORS,
+}
+# CAISI's suite as catalogue ids (DeepSeek V4 Pro evaluation, May 2026: the nine benchmarks it
+# names, five domains). ctf-archive-diamond and portbench are CAISI's own, not public: no
+# catalogue has their scores unless imported from CAISI's report. See docs/fit.md.
+CAISI_DOMAINS: tuple[tuple[str, str], ...] = (
+    ("ctf-archive-diamond", "cyber"),
+    ("cybench", "cyber"),
+    ("swe-bench-verified", "software engineering"),
+    ("portbench", "software engineering"),
+    ("frontierscience", "natural sciences"),
+    ("gpqa-diamond", "natural sciences"),
+    ("arc-agi-2", "abstract reasoning"),
+    ("otis-mock-aime-2024-2025", "mathematics"),
+    ("otis-aime-2025", "mathematics"),
+    ("pumac-2024", "mathematics"),
+    ("smt-2025", "mathematics"),
+)
+CAISI_SUITE = tuple(b for b, _ in CAISI_DOMAINS)
 ELO_PER_LOGIT_NOTE = "200/ln 3 points per logit: +200 points = 3x the odds of success"
 ELO_REFERENCE_VALUE = 1000.0
 
@@ -73,6 +104,12 @@ class FitConfig:
         Use chance/ceiling-normalised scores (otherwise value/ceiling, chance ignored).
     group_versions : bool
         Fit model groups (``models.version_of``) instead of versions, best score per group.
+    release_dated_groups : bool
+        With ``group_versions``, split a group by release date (Epoch's release-dated model
+        aggregations: "DeepSeek-R1 (May 2025)" apart from January's DeepSeek-R1).
+    clip_eps : float
+        Clip every score into [clip_eps, 1 − clip_eps] before the fit (eci-public: 1e-3);
+        0 = only scores outside [0, 1] are clipped (to 0.001 / 0.999).
     min_benchmarks : int
         Models need scores on at least this many distinct benchmarks.
     min_models : int
@@ -106,6 +143,21 @@ class FitConfig:
         Folds of the cross-validated prediction error (0 = skip).
     poor_fit_rmse : float
         A model whose residual RMSE exceeds this is flagged as poorly fitted.
+    common_slope : bool
+        One-parameter variant: every benchmark shares one slope α (held at the pinned
+        benchmark's 1, which sets the unit of the logit scale).
+    weighting : {"none", "benchmark", "benchmark-domain"}
+        ``benchmark``: every benchmark gets the same total weight in the loss, whatever its
+        number of scores; ``benchmark-domain``: every domain the same total weight, shared
+        equally by its benchmarks.
+    gap_method : str, optional
+        The gap method of the preset's evaluator ("lag", "significance", "catch-up", "trend",
+        "caisi-trend"); ``opengap gap`` uses it unless told otherwise.
+    gap_by : str, optional
+        The grouping of the preset's evaluator ("weights", "country", …), likewise.
+    benchmark_domains : tuple of (benchmark, domain)
+        Domains used by ``benchmark-domain`` weighting instead of the catalogue's (an
+        evaluator's own domains); benchmarks not listed keep the catalogue's.
     """
 
     preset: str = "default"
@@ -114,6 +166,8 @@ class FitConfig:
     exclude_benchmarks: tuple[str, ...] = CATALOGUE_EXCLUDED
     normalize: bool = True
     group_versions: bool = True
+    release_dated_groups: bool = False
+    clip_eps: float = 0.0
     min_benchmarks: int = 4
     min_models: int = 3
     start_date: date | None = None
@@ -129,6 +183,11 @@ class FitConfig:
     offsets: str | None = None
     cv_folds: int = 5
     poor_fit_rmse: float = 0.15
+    common_slope: bool = False
+    weighting: str = "none"
+    gap_method: str | None = None
+    gap_by: str | None = None
+    benchmark_domains: tuple[tuple[str, str], ...] = ()
     explicit: tuple[str, ...] = field(default=(), compare=False)
 
     def validate(self) -> FitConfig:
@@ -151,6 +210,22 @@ class FitConfig:
             (self.cv_folds == 0 or self.cv_folds >= 2, "cv_folds must be 0 or at least 2"),
             (self.offsets in OFFSETS, f"unknown offsets {self.offsets!r} (choose harness)"),
             (self.init_scale >= 0, "init_scale must be >= 0"),
+            (
+                self.weighting in WEIGHTINGS,
+                f"unknown weighting {self.weighting!r} (choose from {', '.join(WEIGHTINGS)})",
+            ),
+            (
+                self.gap_method in GAP_METHODS,
+                f"unknown gap method {self.gap_method!r} "
+                f"(choose from {', '.join(str(m) for m in GAP_METHODS[1:])})",
+            ),
+            (
+                self.gap_by in GAP_GROUPINGS,
+                f"unknown gap grouping {self.gap_by!r} "
+                f"(choose from {', '.join(str(g) for g in GAP_GROUPINGS[1:])})",
+            ),
+            (isinstance(self.common_slope, bool), "common_slope must be true or false"),
+            (0.0 <= self.clip_eps < 0.5, f"clip_eps must be in [0, 0.5), got {self.clip_eps}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -162,10 +237,14 @@ class FitConfig:
             )
         if self.scale == "eci" and self.anchors and len(self.anchors) != 2:
             raise BadConfiguration(f"the eci scale needs two anchors, got {len(self.anchors)}")
-        if self.scale == "elo" and len(self.anchors) > 1:
-            raise BadConfiguration(f"the elo scale takes one anchor, got {len(self.anchors)}")
+        if self.scale in ("elo", "elo10") and len(self.anchors) > 1:
+            raise BadConfiguration(
+                f"the {self.scale} scale takes one anchor, got {len(self.anchors)}"
+            )
         if self.scale == "raw" and self.anchors:
-            raise BadConfiguration("the raw scale takes no anchors; choose --scale eci or elo")
+            raise BadConfiguration(
+                "the raw scale takes no anchors; choose --scale eci, elo or elo10"
+            )
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -176,6 +255,7 @@ class FitConfig:
         data["benchmarks"] = list(self.benchmarks) if self.benchmarks is not None else None
         data["exclude_benchmarks"] = list(self.exclude_benchmarks)
         data["explicit"] = list(self.explicit)
+        data["benchmark_domains"] = [[b, d] for b, d in self.benchmark_domains]
         return data
 
 
@@ -183,6 +263,9 @@ PRESETS: dict[str, FitConfig] = {
     "default": FitConfig(preset="default"),
     "eci": FitConfig(
         preset="eci",
+        release_dated_groups=True,
+        clip_eps=1e-3,
+        start_date=date(2023, 1, 1),  # eci-public's dataloader: min_date="2023-01-01"
         min_models=1,
         pin_benchmark="winogrande",
         scale="eci",
@@ -201,6 +284,23 @@ PRESETS: dict[str, FitConfig] = {
         scale="raw",
         bootstrap=0,
         seed=42,
+    ),
+    "caisi": FitConfig(
+        preset="caisi",
+        benchmarks=CAISI_SUITE,
+        min_benchmarks=3,
+        min_models=3,
+        pin_benchmark="gpqa-diamond",
+        # CAISI states no penalty; on a scale of fixed points per logit a ridge would compress
+        # every Elo difference, so the 1PL is identified by the pin alone.
+        identification="pin",
+        ridge=0.0,
+        scale="elo",
+        common_slope=True,
+        weighting="benchmark-domain",
+        benchmark_domains=CAISI_DOMAINS,
+        gap_method="caisi-trend",
+        gap_by="country",
     ),
 }
 
@@ -221,5 +321,7 @@ def resolve_config(preset: str = "default", **options: Any) -> FitConfig:
         given["anchors"] = tuple((str(m), float(v)) for m, v in given["anchors"])
     if "benchmarks" in given:
         given["benchmarks"] = tuple(given["benchmarks"])
+    if "benchmark_domains" in given:
+        given["benchmark_domains"] = tuple((str(b), str(d)) for b, d in given["benchmark_domains"])
     config = replace(PRESETS[preset], **given, explicit=tuple(sorted(given)))
     return config.validate()

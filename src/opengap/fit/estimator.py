@@ -38,6 +38,7 @@ _CONSTRAINTS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "solver": (lambda v: v in ("newton", "scipy"), "one of 'newton', 'scipy'"),
     "hessian": (lambda v: v in ("exact", "gauss-newton"), "one of 'exact', 'gauss-newton'"),
     "max_iter": (lambda v: int(v) >= 1, "an integer >= 1"),
+    "common_slope": (lambda v: isinstance(v, bool), "True or False"),
 }
 _LAPLACE_MAX_PARAMS = 6000
 
@@ -58,6 +59,9 @@ class CapabilityEstimator:
         ``pin``: the pinned benchmark's D = 0 and α = 1 are held fixed during the fit.
     pin_benchmark : int, optional
         Index of the pinned benchmark; default the benchmark with the most observations.
+    common_slope : bool
+        One-parameter (1PL) variant: all benchmarks share one slope. The pinned benchmark's
+        slope is 1 and so are all others; every α is held fixed.
     capability_bounds : (float, float)
         Bounds of C, D and δ.
     slope_bounds : (float, float)
@@ -130,6 +134,7 @@ class CapabilityEstimator:
         ridge: float = 0.1,
         identification: str = "shift",
         pin_benchmark: int | None = None,
+        common_slope: bool = False,
         capability_bounds: tuple[float, float] = (-10.0, 10.0),
         slope_bounds: tuple[float, float] = (0.1, 10.0),
         init_scale: float = 0.1,
@@ -147,6 +152,7 @@ class CapabilityEstimator:
         self.ridge = ridge
         self.identification = identification
         self.pin_benchmark = pin_benchmark
+        self.common_slope = common_slope
         self.capability_bounds = capability_bounds
         self.slope_bounds = slope_bounds
         self.init_scale = init_scale
@@ -189,6 +195,7 @@ class CapabilityEstimator:
         model_labels: Sequence[str] | None = None,
         benchmark_labels: Sequence[str] | None = None,
         group_labels: Sequence[str] | None = None,
+        weights: Sequence[float] | FloatArray | None = None,
     ) -> CapabilityEstimator:
         """Fit to observations ``y[i]`` of model ``model[i]`` on benchmark ``bench[i]``.
 
@@ -208,6 +215,9 @@ class CapabilityEstimator:
             Number of offset groups (default: largest group + 1).
         model_labels, benchmark_labels, group_labels : sequences of str, optional
             Names used in error messages.
+        weights : float array, optional
+            Weight of each observation in the loss (e.g. from
+            :func:`opengap.fit.weighting.observation_weights`); default 1.
 
         Returns
         -------
@@ -222,6 +232,7 @@ class CapabilityEstimator:
             The scores do not identify a common scale.
         """
         self._validate_params()
+        self._obs_weights = None if weights is None else np.asarray(weights, dtype=np.float64)
         with single_threaded_blas():
             return self._fit(
                 model, bench, y, n_models, n_benchmarks, n_items, offset_group, n_groups,
@@ -260,6 +271,13 @@ class CapabilityEstimator:
         self.pin_benchmark_ = pin
         free, lower, upper = self._free_and_bounds(problem, pin)
         weights = _item_weights(problem.n_items) if self.loss == "binomial" else None
+        if self._obs_weights is not None:
+            given = self._obs_weights
+            if given.shape != (problem.n_obs,) or not np.all(np.isfinite(given)) or (
+                given.min(initial=0.0) < 0.0
+            ):
+                raise BadConfiguration("weights must be finite, >= 0, one per observation")
+            weights = given if weights is None else weights * given
         self._base_weights = weights if weights is not None else np.ones(problem.n_obs)
         objective = Objective(
             problem,
@@ -356,6 +374,8 @@ class CapabilityEstimator:
         m, b, g = problem.n_models, problem.n_benchmarks, problem.n_groups
         free = np.ones(problem.n_params, dtype=bool)
         free[m + b + pin] = False  # the pinned slope is 1
+        if self.common_slope:
+            free[m + b : m + 2 * b] = False  # one shared slope: the pinned one, 1
         if self.identification == "pin":
             free[m + pin] = False  # and its difficulty 0
         if g:
@@ -378,6 +398,8 @@ class CapabilityEstimator:
             start = problem.join(c0, d0, np.ones(problem.n_benchmarks))
         m, b = problem.n_models, problem.n_benchmarks
         start[m + b + pin] = 1.0
+        if self.common_slope:
+            start[m + b : m + 2 * b] = 1.0
         if self.identification == "pin":
             start[m + pin] = 0.0
         if problem.n_groups:
@@ -540,7 +562,7 @@ def fit_capabilities(
     """
     fit_keys = {
         "n_models", "n_benchmarks", "n_items", "offset_group", "n_groups",
-        "model_labels", "benchmark_labels", "group_labels",
+        "model_labels", "benchmark_labels", "group_labels", "weights",
     }  # fmt: skip
     fit_args = {k: v for k, v in options.items() if k in fit_keys}
     ctor = {k: v for k, v in options.items() if k not in fit_keys}

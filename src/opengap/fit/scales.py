@@ -5,6 +5,7 @@
 * ``elo``: 200/ln 3 points per logit (+200 points = 3× the odds of success), with one anchor
   model at a chosen value, or, without an anchor model, 1000 points at the pinned benchmark's
   difficulty (a model at 1000 has even odds on it).
+* ``elo10``: the same with 400/ln 10 points per logit (+400 points = 10× the odds, chess's Elo).
 
 Every map is ``value = intercept + slope · capability``; with bootstrap draws each draw gets its own
 map from its own anchor capabilities (re-anchoring), so anchor models have no spread on ``eci``.
@@ -21,6 +22,8 @@ from opengap.errors import BadConfiguration
 from opengap.fit.problem import FloatArray
 
 ELO_PER_LOGIT = 200.0 / math.log(3.0)
+ELO10_PER_LOGIT = 400.0 / math.log(10.0)
+POINTS_PER_LOGIT = {"elo": ELO_PER_LOGIT, "elo10": ELO10_PER_LOGIT}
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,8 @@ def _coefficients(
     n = caps.shape[0]
     if kind == "raw":
         return np.ones(n), np.zeros(n)
-    if kind == "elo":
-        slope = np.full(n, ELO_PER_LOGIT)
+    if kind in POINTS_PER_LOGIT:
+        slope = np.full(n, POINTS_PER_LOGIT[kind])
         (i1, v1) = anchors[0]
         return slope, v1 - slope * caps[:, i1]
     if kind == "eci":
@@ -91,14 +94,14 @@ def make_scale(
 
     Parameters
     ----------
-    kind : {"raw", "eci", "elo"}
+    kind : {"raw", "eci", "elo", "elo10"}
         The scale.
     capability : float array
         Identified capabilities of the point fit.
     anchors : tuple of (model index, value)
-        Two anchors for ``eci``; at most one for ``elo``; none for ``raw``.
+        Two anchors for ``eci``; at most one for ``elo``/``elo10``; none for ``raw``.
     reference_value : float
-        ``elo`` without an anchor model: the value at the pinned benchmark's difficulty.
+        ``elo``/``elo10`` without an anchor model: the value at the pinned benchmark's difficulty.
 
     Raises
     ------
@@ -120,15 +123,15 @@ def make_scale(
             raise BadConfiguration("the two eci anchors are the same model")
         if caps[0, anchors[0][0]] == caps[0, anchors[1][0]]:
             raise BadConfiguration("the two eci anchor models have the same capability")
-    elif kind == "elo":
+    elif kind in POINTS_PER_LOGIT:
         if len(anchors) > 1:
-            raise BadConfiguration(f"the elo scale takes one anchor model, got {len(anchors)}")
+            raise BadConfiguration(f"the {kind} scale takes one anchor model, got {len(anchors)}")
         if not anchors:
-            return ScaleMap("elo", (), ELO_PER_LOGIT, reference_value)
+            return ScaleMap(kind, (), POINTS_PER_LOGIT[kind], reference_value)
     elif kind == "raw":
         if anchors:
             raise BadConfiguration("the raw scale takes no anchors")
     else:
-        raise BadConfiguration(f"unknown scale {kind!r} (choose from raw, eci, elo)")
+        raise BadConfiguration(f"unknown scale {kind!r} (choose from raw, eci, elo, elo10)")
     slope, intercept = _coefficients(kind, anchors, caps)
     return ScaleMap(kind, tuple(anchors), float(slope[0]), float(intercept[0]))

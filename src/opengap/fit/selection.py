@@ -80,6 +80,8 @@ def select(
     if config.group_versions and "version_of" in models.columns:
         group = meta["version_of"].where(meta["version_of"].notna(), meta.index.to_series())
         frame["unit"] = frame["model_id"].map(group).fillna(frame["model_id"])
+        if config.release_dated_groups:
+            frame["unit"] = release_dated_units(frame["unit"], frame["model_id"], meta)
     else:
         frame["unit"] = frame["model_id"]
     if config.selection == "epoch-stitching":
@@ -93,6 +95,9 @@ def select(
         best = _catalogue_filters(best, meta, config, counts)
     best = best.sort_values(["unit", "benchmark_id", "harness_key"], kind="stable")
     units = _unit_table(best, meta)
+    if config.group_versions and config.release_dated_groups:
+        units["name"] = [_dated_name(u, n) for u, n in zip(units["model_id"], units["name"],
+                                                               strict=True)]  # fmt: skip
     obs = pd.DataFrame(
         {
             "model_id": best["unit"].astype(str).to_numpy(),
@@ -110,6 +115,34 @@ def select(
     mapping = dict(zip(used["model_id"].astype(str), used["unit"].astype(str), strict=True))
     import_ids = sorted(int(i) for i in best["import_id"].dropna().unique())
     return Selection(obs, units, mapping, counts, notes, import_ids)
+
+
+def release_dated_units(unit: pd.Series, model_id: pd.Series, meta: pd.DataFrame) -> pd.Series:
+    """Split each group by release date, as Epoch's release-dated model aggregations do.
+
+    Versions of one group released the same day (effort levels, providers) stay one unit; a
+    group's versions of a later date become the unit ``group@YYYY-MM-DD`` (the earliest date keeps
+    the group id). Versions without a date stay in the group.
+    """
+    released = pd.to_datetime(model_id.map(meta["release_date"]), errors="coerce")
+    first = released.groupby(unit).transform("min")
+    later = released.notna() & (released > first)
+    suffix = released.dt.strftime("@%Y-%m-%d")
+    out: pd.Series = unit.where(~later, unit.astype(str) + suffix)
+    return out
+
+
+def _dated_name(unit: str, name: Any) -> Any:
+    """``DeepSeek-R1 (May 2025)`` for the unit ``deepseek-r1@2025-05-28``."""
+    if "@" not in unit or not isinstance(name, str):
+        return name
+    try:
+        day = date.fromisoformat(unit.rsplit("@", 1)[1])
+    except ValueError:
+        return name
+    if str(day.year) in name:  # the version's own name says when already
+        return name
+    return f"{name} ({day.strftime('%b %Y')})"
 
 
 def _clip_outside(score: np.ndarray) -> np.ndarray:

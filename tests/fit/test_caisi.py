@@ -1,0 +1,57 @@
+"""The caisi preset on a synthetic ecosystem drawn from CAISI's own model: a one-parameter
+logistic on an Elo scale of 200/ln 3 points per logit, over the public part of CAISI's suite."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from opengap import fitting
+from opengap.fit.config import CAISI_SUITE, PRESETS, resolve_config
+
+# CAISI's published Elo of four models (DeepSeek V4 Pro evaluation, May 2026).
+CAISI_ELO = {"gpt-5.5": 1260.0, "claude-opus-4-6": 999.0, "deepseek-v4-pro": 800.0,
+             "gpt-5.4-mini": 749.0}  # fmt: skip
+PUBLIC = ["swe-bench-verified", "frontierscience", "gpqa-diamond", "arc-agi-2",
+          "otis-mock-aime-2024-2025", "pumac-2024", "smt-2025"]  # fmt: skip
+
+
+def _ecosystem(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    per_logit = 200 / math.log(3)
+    elo = dict(CAISI_ELO) | {f"m{i:02d}": float(rng.uniform(300, 1300)) for i in range(31)}
+    difficulty = {b: float(rng.uniform(500, 1200)) for b in PUBLIC}
+    rows = []
+    for model, e in elo.items():
+        for bench, d in difficulty.items():
+            if model not in CAISI_ELO and rng.random() < 0.3:
+                continue  # other models miss some benchmarks; the model fills them in
+            p = 1 / (1 + math.exp(-(e - d) / per_logit))
+            rows.append((model, bench, rng.binomial(500, p) / 500))
+    return pd.DataFrame(rows, columns=["model_id", "benchmark_id", "score"])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_caisi_preset_recovers_elo_differences_of_its_own_model(seed: int) -> None:
+    assert set(PUBLIC) <= set(CAISI_SUITE)
+    result = fitting.fit_observations(_ecosystem(seed), resolve_config("caisi", bootstrap=0))
+    assert result.scale == "elo"
+    assert result.anchors == [{"model_id": "claude-opus-4-6", "value": 999.0}]
+    caps = result.models.set_index("model_id")["capability"]
+    names = list(CAISI_ELO)
+    for a, b in itertools.pairwise(names):
+        got, truth = caps[a] - caps[b], CAISI_ELO[a] - CAISI_ELO[b]
+        assert abs(got - truth) < 60, (a, b, got, truth)
+
+
+def test_caisi_preset_without_its_anchor_model_falls_back_with_a_note() -> None:
+    obs = _ecosystem(0)
+    obs = obs.loc[obs["model_id"] != "claude-opus-4-6"]
+    result = fitting.fit_observations(obs, resolve_config("caisi", bootstrap=0))
+    assert result.anchors == []
+    assert any("anchor model is not in the fit" in n for n in result.notes)
+    assert PRESETS["caisi"].identification == "pin" and PRESETS["caisi"].ridge == 0.0
