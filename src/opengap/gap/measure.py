@@ -175,8 +175,8 @@ def _stored_method(
     """Return (method, grouping, significance): those asked for, else the fit's stored ones."""
     if benchmark is None and (method is None or by is None):
         config = load_or_fit(store, fit_id=fit_id, progress=progress).config
-        method = method or getattr(config, "gap_method", None)
-        by = by or getattr(config, "gap_by", None)
+        method = method or config.gap_method
+        by = by or config.gap_by
     method, by = method or "lag", by or "weights"
     if method == "significance":  # a preset's shorthand: Epoch's significance-aware lag
         method, significance = "lag", True
