@@ -29,7 +29,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from opengap.analysis.catchup import CatchUp, catch_up, catch_up_lags, lag_summary
+from opengap.analysis.catchup import (
+    CatchUp,
+    catch_up,
+    catch_up_lags,
+    lag_summary,
+    resampled_pairs,
+)
 from opengap.analysis.frontier import FloatArray, best_index, from_days, month_ends, to_days
 from opengap.analysis.groups import UNKNOWN, group_labels, size_labels
 from opengap.analysis.intervals import Interval, interval
@@ -425,10 +431,11 @@ def catch_up_report(
     lw, tw = _paired(lead, trail)
     summary = result.summary()
     if lw is not None and tw is not None:
-        per_draw = lag_summary(catch_up_lags(lead.days, lw, trail.days, tw, tolerance=tolerance))
-        intervals = {k: interval(summary[k], per_draw[k]) for k in summary}
+        lags = catch_up_lags(lead.days, lw, trail.days, tw, tolerance=tolerance)
     else:
-        intervals = {k: Interval(summary[k]) for k in summary}
+        lags = result.lags[None, :]
+    per_draw = lag_summary(resampled_pairs(lags))
+    intervals = {k: interval(summary[k], per_draw[k]) for k in summary}
     return CatchUpReport(result, intervals, context)
 
 
