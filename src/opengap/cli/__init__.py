@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 # Each module defines ``register(app)`` adding its commands.
-COMMAND_MODULES = ["catalog", "fitting", "gap", "verify", "present"]
+COMMAND_MODULES = ["catalog", "fitting", "gap", "verify", "present", "compare"]
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"opengap.cli.{_name}").register(app)
