@@ -38,7 +38,7 @@ from opengap.analysis.catchup import (
 )
 from opengap.analysis.frontier import FloatArray, best_index, from_days, month_ends, to_days
 from opengap.analysis.groups import UNKNOWN, group_labels, size_labels
-from opengap.analysis.intervals import Interval, interval
+from opengap.analysis.intervals import Interval, basic_interval
 from opengap.analysis.lag import Lag, gap_and_lag, lag_series
 from opengap.analysis.trend import Trend, trend_lag
 from opengap.errors import BadArgument
@@ -435,7 +435,7 @@ def catch_up_report(
     else:
         lags = result.lags[None, :]
     per_draw = lag_summary(resampled_pairs(lags))
-    intervals = {k: interval(summary[k], per_draw[k]) for k in summary}
+    intervals = {k: basic_interval(summary[k], per_draw[k]) for k in summary}
     return CatchUpReport(result, intervals, context)
 
 
