@@ -27,7 +27,11 @@ from opengap.store import Store
 Progress = Callable[[str, int, int], None]
 """Progress callback: ``(task description, done, total)``."""
 
-REPORT_BOOTSTRAP = 50
+REPORT_BOOTSTRAP = 200
+"""Draws of the report's own fit: the 5th/95th percentiles of its headline need ~10 draws
+beyond each, so 200 (50 left 2.5 per tail)."""
+COMPARE_BOOTSTRAP = 100
+"""Draws of each refit of the comparison section (eight refits)."""
 """Bootstrap refits of the fit the report makes when the store holds none (90% intervals)."""
 
 IMPORT_COLUMNS = [
@@ -66,6 +70,8 @@ class ReportData:
         Section name -> one-line reason, for sections that could not be computed.
     fitted_now : bool
         Whether ``collect`` made the fit (the store held none).
+    compare : dict or None
+        :func:`opengap.gap.compare` as ``to_dict()``; None when not computed.
     """
 
     fit: fitting.FitResult
@@ -77,6 +83,7 @@ class ReportData:
     generated_at: str
     problems: dict[str, str] = field(default_factory=dict)
     fitted_now: bool = False
+    compare: dict[str, Any] | None = None
 
     @property
     def headline(self) -> str:
@@ -99,6 +106,7 @@ class ReportData:
             "sensitivity": self.sensitivity,
             "benchmarks": _rows(benchmark_table(self.fit)),
             "provenance": provenance(self),
+            "compare": self.compare,
             "problems": self.problems,
         }
 
@@ -108,6 +116,7 @@ def collect(
     *,
     fit_id: str | None = None,
     sensitivity: bool = True,
+    compare: bool = True,
     progress: Progress | None = None,
 ) -> ReportData:
     """Compute everything a report shows.
@@ -123,6 +132,8 @@ def collect(
         Show this stored fit instead of the latest.
     sensitivity : bool
         Run the sensitivity refits (the slowest part); without them the section says so.
+    compare : bool
+        Run :func:`opengap.gap.compare` (eight refits) for the section on evaluators' methods.
     progress : callable, optional
         ``progress(task, done, total)`` while fitting and refitting.
 
@@ -138,7 +149,8 @@ def collect(
         ``fit_id`` names no stored fit.
     """
     fit, fitted_now = _fit(store, fit_id, progress)
-    gap = gap_lib.gap(store, fit_id=fit.fit_id, progress=progress).to_dict()
+    gap = gap_lib.gap(store, fit_id=fit.fit_id, by="weights", method="lag",
+                      progress=progress).to_dict()
     problems: dict[str, str] = {}
     try:
         parts = gap_lib.breakdowns(store, fit_id=fit.fit_id, progress=progress)
@@ -152,11 +164,20 @@ def collect(
             sens = gap_lib.sensitivity(store, fit_id=fit.fit_id, progress=progress).to_dict()
         except OpengapError as exc:
             problems["sensitivity"] = str(exc)
+    chain: dict[str, Any] | None = None
+    if not compare:
+        problems["compare"] = "not computed for this page"
+    else:
+        try:
+            chain = gap_lib.compare(store, bootstrap=COMPARE_BOOTSTRAP,
+                                    progress=progress).to_dict()
+        except OpengapError as exc:
+            problems["compare"] = str(exc)
     imports = store.query(f"SELECT {', '.join(IMPORT_COLUMNS)} FROM imports ORDER BY import_id")
     return ReportData(
         fit=fit, gap=gap, breakdowns=parts, sensitivity=sens, imports=imports,
         counts=store.counts(), generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        problems=problems, fitted_now=fitted_now,
+        problems=problems, fitted_now=fitted_now, compare=chain,
     )  # fmt: skip
 
 
