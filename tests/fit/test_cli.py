@@ -59,6 +59,8 @@ def test_fit_json_shape(db: str) -> None:
         (["--scale", "logit"], "Error: unknown scale 'logit' (choose from raw, eci, elo, elo10)"),
         (["--anchor", "model-01"], "Error: anchor 'model-01' is not of the form MODEL=VALUE"),
         (["--pin-benchmark", "nope"], "Error: unknown benchmark 'nope'"),
+        (["--weighting", "items"], "Error: unknown weighting 'items' (choose from none, "
+         "benchmark, benchmark-domain)"),
         (["--preset", "epoch-stitching"],
          "Error: no scores are left after the 'epoch-stitching' preset's filters"),
     ],
@@ -82,3 +84,14 @@ def test_help_has_an_example() -> None:
     result = CliRunner().invoke(app, ["fit", "--help"])
     assert result.exit_code == 0
     assert "Example: opengap fit" in result.stdout
+
+
+def test_common_slope_and_weighting_options(db: str) -> None:
+    result = CliRunner().invoke(
+        app, ["fit", "--db", db, "--bootstrap", "0", "--common-slope", "--weighting",
+              "benchmark", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["config"]["common_slope"] is True and out["config"]["weighting"] == "benchmark"
+    assert len({round(b["slope"], 9) for b in out["benchmarks"]}) == 1  # one shared slope

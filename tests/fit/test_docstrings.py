@@ -6,10 +6,10 @@ import doctest
 
 import pytest
 
-from opengap.fit import estimator, scales
+from opengap.fit import estimator, scales, weighting
 
 
-@pytest.mark.parametrize("module", [estimator, scales])
+@pytest.mark.parametrize("module", [estimator, scales, weighting])
 def test_docstring_examples(module: object) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)  # type: ignore[arg-type]
     assert result.attempted > 0 and result.failed == 0

@@ -151,7 +151,7 @@ def test_save_and_load_round_trip(store: Store, catalogue: Catalogue) -> None:
     np.testing.assert_array_equal(loaded.draws, result.draws)
     pd.testing.assert_frame_equal(loaded.models, result.models, check_dtype=False)
     pd.testing.assert_frame_equal(loaded.benchmarks, result.benchmarks, check_dtype=False)
-    assert loaded.to_dict() == json.loads(json.dumps(fitting._json(result.to_dict())))
+    assert loaded.to_dict() == json.loads(json.dumps(fitting.to_json(result.to_dict())))
     assert fitting.load_fit(store, result.fit_id[:6]).fit_id == result.fit_id
     caps = store.query("SELECT * FROM capabilities WHERE fit_id = ?", [result.fit_id])
     assert len(caps) == result.n_models
@@ -294,3 +294,27 @@ def test_caisi_preset_fields_persist_and_load(store: Store, catalogue: Catalogue
     # Equal weights change the fit, so they change its id.
     plain = fitting.refit(store, dataclasses.replace(result.config, weighting="none"))
     assert plain.fit_id != result.fit_id
+
+
+def test_new_fields_leave_the_default_presets_fit_unchanged(
+    store: Store, catalogue: Catalogue
+) -> None:
+    # The id and SSE that opengap gave at commit cb91209, before common_slope, weighting,
+    # gap_method/gap_by, release_dated_groups and clip_eps existed: stored fits keep their ids.
+    catalogue.fill(store)
+    result = fitting.run_fit(store, bootstrap=0, save=False)
+    assert result.fit_id == "717d37d3d24f7230"
+    assert result.sse == pytest.approx(0.14319, abs=5e-6)
+
+
+def test_clip_eps_clips_every_score_into_the_open_interval() -> None:
+    obs = pd.DataFrame({
+        "model_id": ["a", "a", "b", "b", "c", "c"], "benchmark_id": ["x", "y"] * 3,
+        "score": [0.0, 0.5, 1.0, 0.9, 0.2, 0.0005],
+    })  # fmt: skip
+    config = resolve_config("default", bootstrap=0, cv_folds=0, min_benchmarks=1)
+    plain = fitting.fit_observations(obs, config)
+    assert plain.observations["score"].min() == 0.0  # without clip_eps a 0 stays 0
+    clipped = fitting.fit_observations(obs, dataclasses.replace(config, clip_eps=1e-3))
+    scores = clipped.observations["score"]
+    assert scores.min() == pytest.approx(1e-3) and scores.max() == pytest.approx(1 - 1e-3)

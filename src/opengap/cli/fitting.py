@@ -51,6 +51,14 @@ def fit(
         str | None, typer.Option("--pin-benchmark", help="Benchmark pinned at D = 0, α = 1.")
     ] = None,
     loss: Annotated[str | None, typer.Option(help="lsq or binomial.")] = None,
+    weighting: Annotated[
+        str | None,
+        typer.Option(help="none, benchmark or benchmark-domain: equal total weight each."),
+    ] = None,
+    common_slope: Annotated[
+        bool | None,
+        typer.Option("--common-slope/--free-slopes", help="One shared slope (1PL) or one each."),
+    ] = None,
     top: Annotated[int, typer.Option(help="Models shown in the table.")] = 20,
     db: DbOption = None,
     json: JsonOption = False,
@@ -60,12 +68,15 @@ def fit(
     Prints the top models with 90% bootstrap intervals; the fit is saved under its fit id.
 
     Example: opengap fit --preset eci --scale elo --anchor gpt-4o-2024-05-13=1000
+
+    Example: opengap fit --preset caisi --scale elo10
     """
     with user_errors(), open_store(db) as store, _progress(json) as progress:
         anchors = [fitting.parse_anchor(a) for a in anchor] if anchor else None
         result = fitting.run_fit(
             store, preset=preset, scale=scale, anchors=anchors, bootstrap=bootstrap,
-            pin_benchmark=pin_benchmark, loss=loss, progress=progress,
+            pin_benchmark=pin_benchmark, loss=loss, weighting=weighting,
+            common_slope=common_slope, progress=progress,
         )  # fmt: skip
     if json:
         print_json(result.to_dict(top=None))
