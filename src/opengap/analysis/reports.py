@@ -407,6 +407,8 @@ def lag_report(
         frame = lag_series(lead.days, lead.values, trail.days, trail.values,
                            month_ends(start, at), lead_draws=draws[0], trail_draws=draws[1],
                            significance=significance)  # fmt: skip
+        if significance and len(frame):
+            frame = _epoch_series(frame, lead, trail)
     return LagReport(
         at=from_days(at), best_open=trail.point(lag.trail_best),
         best_closed=lead.point(lag.lead_best), vertical_gap=lag.vertical_gap,
@@ -550,6 +552,22 @@ def _epoch_lag(lag: Lag, lead: Table, trail: Table, at: float) -> Lag:
         lw, tw = lead.values[None, :], trail.values[None, :]
     result = epoch_gap(lead.days, lead.values, lw, trail.days, trail.values, tw, [at])
     return replace(lag, lag_months=result.lag_months, censored=result.censored_days > 0)
+
+
+def _epoch_series(frame: pd.DataFrame, lead: Table, trail: Table) -> pd.DataFrame:
+    """Return the monthly series with Epoch's significance-aware lag and interval each month."""
+    from opengap.analysis.epoch_gap import epoch_gap
+
+    lw, tw = lead.draws, trail.draws
+    if lw is None or tw is None:
+        lw, tw = lead.values[None, :], trail.values[None, :]
+    frame = frame.copy()
+    for i, day in enumerate(to_days(frame["date"])):
+        lag = epoch_gap(lead.days, lead.values, lw, trail.days, trail.values, tw, [day],
+                        max_outer=50).lag_months
+        frame.loc[i, ["lag_months", "lag_low", "lag_high"]] = [lag.value, lag.ci_low,
+                                                                lag.ci_high]
+    return frame
 
 
 def _paired(lead: Table, trail: Table) -> tuple[FloatArray | None, FloatArray | None]:
