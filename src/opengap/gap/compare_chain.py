@@ -124,6 +124,9 @@ def compare(
         if choice == "lag definition":
             method = "significance"
         result = _measure(store, fit, error, change, method, by, at, since)
+        if choice == "harness correction" and fit is not None and len(fit.offsets) < 2:
+            result = dataclasses.replace(result, note=(
+                "one harness category among the fitted scores: nothing to correct"))
         previous = chain[-1].result.lag_months.value
         chain.append(ChainStep(i, choice, change, changed, result,
                                result.lag_months.value - previous))
