@@ -117,3 +117,24 @@ def test_cli_prints_both_tables_and_json(db: Path) -> None:
     assert [m["method"] for m in data["methods"]] == [
         "CAISI", "Epoch ECI", "Epoch 2024 catch-up", "AA composite"]
     assert len(data["chain"]) == 7 and data["bootstrap"] == 10
+
+
+def test_gap_uses_the_caisi_fits_stored_method_and_grouping(db: Path, tmp_path: Path) -> None:
+    """After `fit --preset caisi`, a plain `gap` is CAISI's trend lag of China behind the U.S."""
+    from opengap import fitting
+    from opengap.analysis.caisi_report import CaisiTrendReport
+    from opengap.analysis.reports import LagReport
+    from opengap.gap import gap
+
+    copy = tmp_path / "caisi.duckdb"
+    copy.write_bytes(db.read_bytes())
+    with Store(copy) as store:
+        fitting.run_fit(store, preset="caisi", bootstrap=20)
+        stored = gap(store)
+        told = gap(store, method="lag", by="weights")
+    assert isinstance(stored, CaisiTrendReport)
+    assert (stored.lead, stored.trail) == ("United States", "China")
+    assert stored.trend.lag_months.value == pytest.approx(6.0, abs=1.0)
+    assert isinstance(told, LagReport)
+    result = CliRunner().invoke(app, ["gap", "--json", "--db", str(copy)])
+    assert json.loads(result.output)["method"] == "caisi-trend"
