@@ -347,6 +347,78 @@ def _whisker(upper: Sequence[float], lower: Sequence[float]) -> list[float]:
     ]
 
 
+# --------------------------------------------------------------------------- compare
+def waterfall_figure(
+    chain: pd.DataFrame | Sequence[Mapping[str, Any]],
+    *,
+    title: str = "From CAISI's method to Epoch's, one choice at a time",
+) -> go.Figure:
+    """Return a waterfall of the lag (months) along :func:`opengap.gap.compare`'s chain.
+
+    Parameters
+    ----------
+    chain : DataFrame or sequence of mappings
+        ``CompareReport.chain_table()`` rows (or ``to_dict()["chain"]``): step, choice, change,
+        lag_months, lag_months_low, lag_months_high, delta_months, note. The first defined step
+        is drawn as an absolute bar, each later one as its change; a step without a lag is
+        shown as a gap in the chain with its note on hover. Whiskers show each step's 90%
+        interval around the running total.
+    """
+    rows = [_flat_interval(r) for r in _records(chain)]
+    if not rows or not any(math.isfinite(_num(r.get("lag_months"))) for r in rows):
+        return _empty(title, "No step of the chain has a lag.")
+    labels, measures, values, hover, totals = [], [], [], [], []
+    previous = math.nan
+    for r in rows:
+        lag = _num(r.get("lag_months"))
+        label = f"{int(_num(r.get('step')))}. {text(r.get('choice'))}"
+        labels.append(label)
+        info = (f"<b>{label}</b><br>{text(r.get('change'))}<br>lag "
+                f"{fmt_interval(lag, r.get('lag_months_low'), r.get('lag_months_high'))} months")
+        if not math.isfinite(lag):
+            measures.append("relative")
+            values.append(0.0)
+            hover.append(info + f"<br>{text(r.get('note'))}")
+            totals.append(previous)
+            continue
+        if math.isfinite(previous):
+            measures.append("relative")
+            values.append(lag - previous)
+        else:
+            measures.append("absolute")
+            values.append(lag)
+        hover.append(info)
+        totals.append(lag)
+        previous = lag
+    low = [_num(r.get("lag_months_low")) for r in rows]
+    high = [_num(r.get("lag_months_high")) for r in rows]
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=values, measure=measures, hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>",
+        increasing={"marker": {"color": OPEN_COLOR}},
+        decreasing={"marker": {"color": CLOSED_COLOR}},
+        totals={"marker": {"color": OTHER_COLOR}}, connector={"line": {"color": "#adb5bd"}},
+    ))  # fmt: skip
+    fig.add_trace(go.Scatter(
+        x=labels, y=[_nan_none(v) for v in totals], mode="markers",
+        marker={"color": "#343a40", "size": 5}, showlegend=False, hoverinfo="skip",
+        error_y={"type": "data", "symmetric": False, "array": _whisker(high, totals),
+                 "arrayminus": _whisker(totals, low), "color": "#343a40", "thickness": 1},
+    ))  # fmt: skip
+    fig.update_yaxes(title_text="lag (months)")
+    return _layout(fig, title, height=380, showlegend=False)
+
+
+def _flat_interval(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    value = row.get("lag_months")
+    if isinstance(value, Mapping):
+        out["lag_months"] = value.get("value")
+        out["lag_months_low"] = value.get("ci_low")
+        out["lag_months_high"] = value.get("ci_high")
+    return out
+
+
 # --------------------------------------------------------------------------- sensitivity
 def tornado_figure(
     influence: pd.DataFrame | Sequence[Mapping[str, Any]],

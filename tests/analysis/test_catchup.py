@@ -96,3 +96,19 @@ def test_fast_per_draw_lags_agree_with_catch_up() -> None:
         assert lags[k][np.isfinite(lags[k])].tolist() == pytest.approx(slow.lags.tolist())
         for key, value in slow.summary().items():
             assert summaries[key][k] == pytest.approx(value, nan_ok=True)
+
+
+def test_mean_interval_reflects_the_spread_of_the_pairs() -> None:
+    """Exact values, five pairs from 12 to 24 months: the mean's interval spans the spread.
+
+    A bootstrap over five pairs with standard deviation s gives a 90% interval of roughly
+    mean ± 1.645 s / √5 (a bit narrower: the plug-in spread of a resample is biased low).
+    """
+    from opengap.analysis.catchup import lag_summary, resampled_pairs
+
+    lags = np.array([[12.0, 15.0, 18.0, 21.0, 24.0]])
+    per_draw = lag_summary(resampled_pairs(lags, n_draws=4000))
+    low, high = np.percentile(per_draw["mean_lag_months"], [5, 95])
+    half = 1.645 * np.std(lags, ddof=1) / np.sqrt(5)
+    assert 0.7 * half < 18.0 - low < 1.1 * half
+    assert 0.7 * half < high - 18.0 < 1.1 * half

@@ -222,3 +222,25 @@ def test_cli_gap_and_sensitivity_json(db: Path) -> None:
                                  str(db)])
     assert result.exit_code == 2
     assert result.output.startswith("Error: unknown group 'Atlantis' for --by country")
+
+
+def test_caisi_trend_on_the_fit_recovers_the_shift(db: Path) -> None:
+    """Open twins come a year later 0.05 logits lower: 12 months plus 0.05/0.2 of 73 days."""
+    with Store(db) as store:
+        report = gap(store, method="caisi-trend", by="weights")
+    expected = 12.0 + 0.25 * 73 / (365 / 12)
+    assert report.to_dict()["lead"] == "closed"
+    assert report.to_dict()["lag_months"]["value"] == pytest.approx(expected, abs=1.0)  # as trend
+
+
+def test_epoch_window_average_on_the_fit(db: Path) -> None:
+    """Every day of the last year, the best open model trails by about its twin's year."""
+    with Store(db) as store:
+        report = gap(store, significance=True, since="2023-12-01", at="2023-12-31")
+        with pytest.raises(BadArgument, match="--since goes with --significance"):
+            gap(store, since="2023-12-01")
+    data = report.to_dict()
+    assert data["n_days"] == 31 and data["window"] is True
+    assert 9.0 <= data["lag_months"]["value"] <= 14.5
+    assert data["lag_months"]["ci_low"] <= data["lag_months"]["value"] <= data["lag_months"][
+        "ci_high"]

@@ -9,7 +9,7 @@ from typing import Any
 from opengap.report import ReportResult
 
 CHARTS = ["frontier", "gap-over-time", "breakdown-domain", "breakdown-country", "breakdown-size",
-          "sensitivity-tornado", "harness-offsets", "benchmarks"]  # fmt: skip
+          "sensitivity-tornado", "harness-offsets", "compare-chain", "benchmarks"]  # fmt: skip
 
 
 def _drawn_charts(page: Any) -> list[str]:

@@ -15,10 +15,10 @@ from opengap.report import REPORT_BOOTSTRAP, ReportResult, build_report, collect
 from opengap.report.data import reproduce_command
 from opengap.store import Store
 
-SECTIONS = ["headline", "frontier", "gap-over-time", "breakdowns", "sensitivity", "benchmarks",
-            "provenance"]  # fmt: skip
+SECTIONS = ["headline", "frontier", "gap-over-time", "breakdowns", "sensitivity", "compare",
+            "benchmarks", "provenance"]  # fmt: skip
 CHARTS = ["frontier", "gap-over-time", "breakdown-domain", "breakdown-country", "breakdown-size",
-          "sensitivity-tornado", "harness-offsets", "benchmarks"]  # fmt: skip
+          "sensitivity-tornado", "harness-offsets", "compare-chain", "benchmarks"]  # fmt: skip
 
 
 def _html(result: ReportResult) -> str:

@@ -180,11 +180,20 @@ def test_fit_benchmarks_breakdowns_and_sensitivity(client: TestClient) -> None:
         "b-math", "b-code", "b-know", "b-reason", "b-agent", "b-lang"}
 
 
+def test_compare_is_the_library_verbs_json(client: TestClient) -> None:
+    data = _get(client, "/api/compare")
+    assert [m["method"] for m in data["methods"]] == [
+        "CAISI", "Epoch ECI", "Epoch 2024 catch-up", "AA composite"]
+    assert [s["choice"] for s in data["chain"]][:3] == ["start", "benchmark suite", "grouping"]
+    page = client.get("/compare")
+    assert "From CAISI&#39;s method to Epoch&#39;s" in page.text or "From CAISI's" in page.text
+
+
 def test_openapi_documents_the_api_and_the_error_shape(client: TestClient) -> None:
     schema = _get(client, "/openapi.json")
     paths = set(schema["paths"])
     assert {"/api/models", "/api/models/{model_id}", "/api/benchmarks", "/api/fit", "/api/gap",
-            "/api/breakdowns", "/api/sensitivity"} <= paths  # fmt: skip
+            "/api/breakdowns", "/api/sensitivity", "/api/compare"} <= paths  # fmt: skip
     assert not any(not p.startswith("/api/") for p in paths)  # pages stay out of the API
     assert "ErrorResponse" in schema["components"]["schemas"]
     params = {p["name"] for p in schema["paths"]["/api/models"]["get"]["parameters"]}

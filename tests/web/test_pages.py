@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 PAGES = [
     "/", "/gap", "/gap?by=size", "/gap?method=catch-up", "/breakdowns", "/sensitivity",
-    "/benchmarks", "/fit", "/models", "/models?weights=open&size=", "/models/open-3",
+    "/compare", "/benchmarks", "/fit", "/models", "/models?weights=open&size=", "/models/open-3",
 ]  # fmt: skip
 
 

@@ -16,8 +16,11 @@ For a time t, with F_lead and F_trail the two frontiers (:mod:`opengap.analysis.
   the day before that first significant day, as their wording does, would add one day, and
   using a strict ">" would, on exact ties, start the count at the next leading release.
 
-Point estimates come from the point capabilities; intervals are the 5th–95th percentiles of
-the same statistic computed on each bootstrap draw (frontiers recomputed per draw).
+Point estimates come from the point capabilities; intervals come from the same statistic
+computed on each bootstrap draw (frontiers recomputed per draw): the 5th–95th percentiles for
+the vertical gap; for the lag, the draws' spread about their median placed around the point
+(:func:`~opengap.analysis.intervals.recentred_interval`) — the draws' frontiers are maxima of
+noisier values, so their lags run short and a plain percentile interval ends at the point.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from opengap.analysis.frontier import (
     from_days,
     frontier_at,
 )
-from opengap.analysis.intervals import LEVEL, Interval, interval
+from opengap.analysis.intervals import LEVEL, Interval, interval, recentred_interval
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,8 @@ def gap_and_lag(
     return Lag(
         at=float(at),
         vertical_gap=interval(float(gap), gap_draws, level),
-        lag_months=interval(lag_value, months_draws, level),
+        lag_months=(interval(lag_value, months_draws, level) if significance
+                    else recentred_interval(lag_value, months_draws, level)),
         lead_best=best_index(ld, lv, at),
         trail_best=best_index(td, tv, at),
         significance=significance,

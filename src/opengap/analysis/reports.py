@@ -29,10 +29,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from opengap.analysis.catchup import CatchUp, catch_up, catch_up_lags, lag_summary
+from opengap.analysis.catchup import (
+    CatchUp,
+    catch_up,
+    catch_up_lags,
+    lag_summary,
+    resampled_pairs,
+)
 from opengap.analysis.frontier import FloatArray, best_index, from_days, month_ends, to_days
 from opengap.analysis.groups import UNKNOWN, group_labels, size_labels
-from opengap.analysis.intervals import Interval, interval
+from opengap.analysis.intervals import Interval, basic_interval
 from opengap.analysis.lag import Lag, gap_and_lag, lag_series
 from opengap.analysis.trend import Trend, trend_lag
 from opengap.errors import BadArgument
@@ -278,7 +284,7 @@ def lag_headline(
     if significance:
         bound = "at least " if censored else ""
         months_text = f"{bound}{months:.1f} months (significance-aware"
-        months_text += (f"; plain lag 90% CI {lag.ci_low:.1f}–{lag.ci_high:.1f})"
+        months_text += (f", 90% CI {lag.ci_low:.1f}–{lag.ci_high:.1f})"
                         if _finite(lag.ci_low) else ")")
     else:
         months_text = f"{months:.1f} months{_fmt_interval(lag)}"
@@ -399,12 +405,16 @@ def lag_report(
     draws = _paired(lead, trail)
     lag: Lag = gap_and_lag(lead.days, lead.values, trail.days, trail.values, at,
                            lead_draws=draws[0], trail_draws=draws[1], significance=significance)
+    if significance and np.isfinite(lag.vertical_gap.value):
+        lag = _epoch_lag(lag, lead, trail, at)
     frame = pd.DataFrame()
     if series:
         start = max(lead.days.min(), trail.days.min())
         frame = lag_series(lead.days, lead.values, trail.days, trail.values,
                            month_ends(start, at), lead_draws=draws[0], trail_draws=draws[1],
                            significance=significance)  # fmt: skip
+        if significance and len(frame):
+            frame = _epoch_series(frame, lead, trail)
     return LagReport(
         at=from_days(at), best_open=trail.point(lag.trail_best),
         best_closed=lead.point(lag.lead_best), vertical_gap=lag.vertical_gap,
@@ -429,10 +439,11 @@ def catch_up_report(
     lw, tw = _paired(lead, trail)
     summary = result.summary()
     if lw is not None and tw is not None:
-        per_draw = lag_summary(catch_up_lags(lead.days, lw, trail.days, tw, tolerance=tolerance))
-        intervals = {k: interval(summary[k], per_draw[k]) for k in summary}
+        lags = catch_up_lags(lead.days, lw, trail.days, tw, tolerance=tolerance)
     else:
-        intervals = {k: Interval(summary[k]) for k in summary}
+        lags = result.lags[None, :]
+    per_draw = lag_summary(resampled_pairs(lags))
+    intervals = {k: basic_interval(summary[k], per_draw[k]) for k in summary}
     return CatchUpReport(result, intervals, context)
 
 
@@ -536,6 +547,35 @@ def _group_row(
 
 
 # --------------------------------------------------------------------------- helpers
+def _epoch_lag(lag: Lag, lead: Table, trail: Table, at: float) -> Lag:
+    """Return ``lag`` with Epoch's significance-aware lag and its own interval."""
+    from dataclasses import replace
+
+    from opengap.analysis.epoch_gap import epoch_gap
+
+    lw, tw = lead.draws, trail.draws
+    if lw is None or tw is None:  # no draws: significance is a strict comparison of points
+        lw, tw = lead.values[None, :], trail.values[None, :]
+    result = epoch_gap(lead.days, lead.values, lw, trail.days, trail.values, tw, [at])
+    return replace(lag, lag_months=result.lag_months, censored=result.censored_days > 0)
+
+
+def _epoch_series(frame: pd.DataFrame, lead: Table, trail: Table) -> pd.DataFrame:
+    """Return the monthly series with Epoch's significance-aware lag and interval each month."""
+    from opengap.analysis.epoch_gap import epoch_gap
+
+    lw, tw = lead.draws, trail.draws
+    if lw is None or tw is None:
+        lw, tw = lead.values[None, :], trail.values[None, :]
+    frame = frame.copy()
+    for i, day in enumerate(to_days(frame["date"])):
+        lag = epoch_gap(lead.days, lead.values, lw, trail.days, trail.values, tw, [day],
+                        max_outer=50).lag_months
+        frame.loc[i, ["lag_months", "lag_low", "lag_high"]] = [lag.value, lag.ci_low,
+                                                                lag.ci_high]
+    return frame
+
+
 def _paired(lead: Table, trail: Table) -> tuple[FloatArray | None, FloatArray | None]:
     if lead.draws is None or trail.draws is None:
         return None, None

@@ -15,7 +15,9 @@ app = typer.Typer(
 )
 
 # Each module defines ``register(app)`` adding its commands.
-COMMAND_MODULES = ["catalog", "fitting", "gap", "harness", "items", "card", "verify", "present"]
+COMMAND_MODULES = [
+    "catalog", "fitting", "gap", "compare", "harness", "items", "card", "verify", "present",
+]
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"opengap.cli.{_name}").register(app)

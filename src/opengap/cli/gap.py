@@ -12,6 +12,8 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from opengap import gap as gap_lib
+from opengap.analysis.caisi_report import CaisiTrendReport
+from opengap.analysis.epoch_window import EpochWindowReport
 from opengap.analysis.reports import (
     CatchUpReport,
     GroupReport,
@@ -44,15 +46,20 @@ def register(app: typer.Typer) -> None:
 
 
 def gap(
-    by: Annotated[str, typer.Option(
-        help="weights (open vs closed), country, organization, size, license, or domain.")
-    ] = "weights",
-    method: Annotated[str, typer.Option(help="lag, catch-up or trend.")] = "lag",
+    by: Annotated[str | None, typer.Option(
+        help="weights (open vs closed), country, organization, size, license, or domain "
+             "(default: the fit's preset's, else weights).")
+    ] = None,
+    method: Annotated[str | None, typer.Option(
+        help="lag, catch-up, trend or caisi-trend (default: the fit's preset's, else lag).")
+    ] = None,
     at: Annotated[str | None, typer.Option(
         help="Date to measure at, YYYY-MM-DD (default: the latest release).")] = None,
     significance: Annotated[bool, typer.Option(
         "--significance", help="Significance-aware lag over bootstrap draws (Epoch 2026).")
     ] = False,
+    since: Annotated[str | None, typer.Option(
+        help="With --significance: average Epoch's daily lag from this day to --at.")] = None,
     benchmark: Annotated[str | None, typer.Option(
         help="Use one benchmark's raw scores instead of the fit.")] = None,
     transform: Annotated[str, typer.Option(
@@ -88,11 +95,15 @@ def gap(
     With --benchmark, uses one benchmark's raw scores instead.
 
     Example: opengap gap --method catch-up --benchmark MMLU --transform neglog1m --tolerance 0.02
+
+    Example: opengap gap --method caisi-trend --by country --at 2026-05-01
+
+    Example: opengap gap --significance --since 2026-01-01 --at 2026-05-28
     """
     with user_errors(), open_store(db) as store, _progress(json) as progress:
         report = gap_lib.gap(
             store, fit_id=fit_id, by=by, method=method, at=at, significance=significance,
-            benchmark=benchmark, transform=transform, tolerance=tolerance,
+            since=since, benchmark=benchmark, transform=transform, tolerance=tolerance,
             separate_slopes=separate_slopes, size_classes=_edges(size_classes),
             groups=group or None, versus=versus, trust=trust,
             exclude_finetunes=exclude_finetunes, exclude=exclude or None, progress=progress,
@@ -132,7 +143,9 @@ def sensitivity(
 
 
 # --------------------------------------------------------------------------- printing
-def _print_report(report: Report, *, series: bool) -> None:
+def _print_report(
+    report: Report | CaisiTrendReport | EpochWindowReport, *, series: bool
+) -> None:
     console.print(report.headline, markup=False, highlight=False)
     if report.context.freshness:
         text = report.context.freshness
@@ -175,6 +188,19 @@ def _print_report(report: Report, *, series: bool) -> None:
                                 "open slope / year": t.trail_slope_per_year}),
                     title=f"Trend lines ({t.lead_points} closed, {t.trail_points} open "
                           "frontier models)")
+    elif isinstance(report, EpochWindowReport):
+        print_table(pd.DataFrame(report.open_models),
+                    title="Best open model to date (from the day it took the lead)")
+    elif isinstance(report, CaisiTrendReport):
+        c = report.trend
+        print_table(_intervals({"lag (months)": c.lag_months, "vertical gap": c.vertical_gap,
+                                f"{report.lead} slope / year": c.lead_slope_per_year,
+                                f"{report.trail} slope / year": c.trail_slope_per_year}),
+                    title=f"Trend lines ({c.lead_points} {report.lead}, {c.trail_points} "
+                          f"{report.trail} frontier models); intervals: bootstrap draws")
+        console.print(f"95% Working–Hotelling band of the {report.lead} line, read "
+                      f"horizontally: {_ci_entry(c.band_months.to_dict(), 1)} months",
+                      markup=False, highlight=False)
     elif isinstance(report, GroupReport):
         print_table(_group_display(report, digits), title=f"By {report.by} vs "
                     f"{'closed models' if report.versus == 'closed' else 'all models'}")

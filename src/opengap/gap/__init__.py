@@ -13,6 +13,7 @@ Where things are:
 - :mod:`.breakdown_tables` — :func:`breakdowns` (domain, country, size);
 - :mod:`.stress_test` — :func:`sensitivity` (leave-one-out, subsets, widening);
 - :mod:`.harness` — the harness step of the sensitivity (offsets per harness, gap restated);
+- :mod:`.compare_chain` — :func:`compare`: evaluators' methods side by side, and the chain;
 - :mod:`.refits` — refits in memory (memoised, forked workers) and the lag of a refit;
 - :mod:`.progress` — progress callbacks.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 from opengap.analysis.reports import CatchUpReport, GroupReport, LagReport, TrendReport
 from opengap.analysis.sensitivity import SensitivityReport
 from opengap.gap.breakdown_tables import breakdowns
+from opengap.gap.compare_chain import compare
 from opengap.gap.harness import harness_report
 from opengap.gap.measure import gap
 from opengap.gap.progress import Progress
@@ -40,6 +42,7 @@ __all__ = [
     "TrendReport",
     "benchmark_table",
     "breakdowns",
+    "compare",
     "fit_table",
     "gap",
     "harness_report",

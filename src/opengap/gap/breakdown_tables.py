@@ -36,7 +36,7 @@ def breakdowns(
     out["domain"] = domain_report(store, fit_id=fit_id, at=None, significance=False,
                                    curation=None, progress=progress).table()
     for by in ("country", "size"):
-        report = gap(store, fit_id=fit_id, by=by, size_classes=size_classes)
+        report = gap(store, fit_id=fit_id, by=by, method="lag", size_classes=size_classes)
         assert isinstance(report, GroupReport)
         out[by] = report.table()
     return out

@@ -28,7 +28,11 @@ from opengap.store import Store
 Progress = Callable[[str, int, int], None]
 """Progress callback: ``(task description, done, total)``."""
 
-REPORT_BOOTSTRAP = 50
+REPORT_BOOTSTRAP = 200
+"""Draws of the report's own fit: the 5th/95th percentiles of its headline need ~10 draws
+beyond each, so 200 (50 left 2.5 per tail)."""
+COMPARE_BOOTSTRAP = 100
+"""Draws of each refit of the comparison section (eight refits)."""
 """Bootstrap refits of the fit the report makes when the store holds none (90% intervals)."""
 
 IMPORT_COLUMNS = [
@@ -69,6 +73,8 @@ class ReportData:
         Whether ``collect`` made the fit (the store held none).
     cards : list of ModelCard
         :func:`opengap.cards.top_open_cards`: the most capable open models' cards (appendix).
+    compare : dict or None
+        :func:`opengap.gap.compare` as ``to_dict()``; None when not computed.
     """
 
     fit: fitting.FitResult
@@ -81,6 +87,7 @@ class ReportData:
     problems: dict[str, str] = field(default_factory=dict)
     fitted_now: bool = False
     cards: list[ModelCard] = field(default_factory=list)
+    compare: dict[str, Any] | None = None
 
     @property
     def headline(self) -> str:
@@ -103,6 +110,7 @@ class ReportData:
             "sensitivity": self.sensitivity,
             "benchmarks": _rows(benchmark_table(self.fit)),
             "provenance": provenance(self),
+            "compare": self.compare,
             "problems": self.problems,
             "cards": [c.to_dict() for c in self.cards],
         }
@@ -113,6 +121,7 @@ def collect(
     *,
     fit_id: str | None = None,
     sensitivity: bool = True,
+    compare: bool = True,
     progress: Progress | None = None,
 ) -> ReportData:
     """Compute everything a report shows.
@@ -128,6 +137,8 @@ def collect(
         Show this stored fit instead of the latest.
     sensitivity : bool
         Run the sensitivity refits (the slowest part); without them the section says so.
+    compare : bool
+        Run :func:`opengap.gap.compare` (eight refits) for the section on evaluators' methods.
     progress : callable, optional
         ``progress(task, done, total)`` while fitting and refitting.
 
@@ -143,7 +154,8 @@ def collect(
         ``fit_id`` names no stored fit.
     """
     fit, fitted_now = _fit(store, fit_id, progress)
-    gap = gap_lib.gap(store, fit_id=fit.fit_id, progress=progress).to_dict()
+    gap = gap_lib.gap(store, fit_id=fit.fit_id, by="weights", method="lag",
+                      progress=progress).to_dict()
     problems: dict[str, str] = {}
     try:
         parts = gap_lib.breakdowns(store, fit_id=fit.fit_id, progress=progress)
@@ -157,11 +169,21 @@ def collect(
             sens = gap_lib.sensitivity(store, fit_id=fit.fit_id, progress=progress).to_dict()
         except OpengapError as exc:
             problems["sensitivity"] = str(exc)
+    chain: dict[str, Any] | None = None
+    if not compare:
+        problems["compare"] = "not computed for this page"
+    else:
+        try:
+            chain = gap_lib.compare(store, bootstrap=COMPARE_BOOTSTRAP,
+                                    progress=progress).to_dict()
+        except OpengapError as exc:
+            problems["compare"] = str(exc)
     imports = store.query(f"SELECT {', '.join(IMPORT_COLUMNS)} FROM imports ORDER BY import_id")
     return ReportData(
         fit=fit, gap=gap, breakdowns=parts, sensitivity=sens, imports=imports,
         counts=store.counts(), generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        problems=problems, fitted_now=fitted_now, cards=top_open_cards(store, fit),
+        problems=problems, fitted_now=fitted_now, compare=chain,
+        cards=top_open_cards(store, fit),
     )  # fmt: skip
 
 

@@ -23,7 +23,8 @@ def report_figures(data: ReportData) -> dict[str, go.Figure]:
     """Return the report's charts by name, in the order the report shows them.
 
     Names: ``frontier``, ``gap-over-time``, ``breakdown-<by>`` for each breakdown table,
-    ``sensitivity-tornado``, ``harness-offsets`` (when fitted) and ``benchmarks``.
+    ``sensitivity-tornado``, ``harness-offsets`` (when fitted), ``compare-chain`` (when computed)
+    and ``benchmarks``.
     """
     unit = data.unit
     figures: dict[str, go.Figure] = {
@@ -40,6 +41,8 @@ def report_figures(data: ReportData) -> dict[str, go.Figure]:
         harness = data.sensitivity.get("harness") or {}
         if harness.get("offsets"):
             figures["harness-offsets"] = charts.harness_figure(harness["offsets"], unit=sens_unit)
+    if data.compare is not None:
+        figures["compare-chain"] = charts.waterfall_figure(data.compare.get("chain") or [])
     figures["benchmarks"] = charts.benchmarks_figure(data.fit.benchmarks, data.fit.models,
                                                      unit=unit)  # fmt: skip
     return figures

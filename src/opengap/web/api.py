@@ -120,6 +120,17 @@ def api_breakdowns(board: Board) -> dict[str, Any]:
     return result
 
 
+@router.get("/compare")
+def api_compare(board: Board) -> dict[str, Any]:
+    """Each evaluator's method on the store and the chain from CAISI's to Epoch's.
+
+    As ``opengap compare --json`` prints it; computed on first request (eight refits), then
+    cached.
+    """
+    result: dict[str, Any] = to_jsonable(board.compare())
+    return result
+
+
 @router.get("/sensitivity")
 def api_sensitivity(board: Board) -> dict[str, Any]:
     """What moves the gap: leave-one-benchmark-out, subsets, harness offsets, widening.

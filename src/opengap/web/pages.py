@@ -24,7 +24,8 @@ router = APIRouter(include_in_schema=False)
 
 NAV = [
     ("/", "Overview"), ("/gap", "Gap"), ("/breakdowns", "Breakdowns"),
-    ("/sensitivity", "Sensitivity"), ("/benchmarks", "Benchmarks"), ("/models", "Models"),
+    ("/sensitivity", "Sensitivity"), ("/compare", "Methods"), ("/benchmarks", "Benchmarks"),
+    ("/models", "Models"),
     ("/fit", "Fit & provenance"), ("/api", "API"),
 ]  # fmt: skip
 SIZE_CLASSES = ["<10B", "10-49B", "50-199B", ">=200B", "unknown"]
@@ -79,6 +80,14 @@ def sensitivity(request: Request, board: Board) -> Response:
     data = board.report_data(sensitivity=True)
     return _report_page(request, data, ["_sensitivity.html"], "/api/sensitivity",
                         "Sensitivity", ["sensitivity-", "harness-"])  # fmt: skip
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare(request: Request, board: Board) -> Response:
+    """Evaluators' methods side by side and the chain between them (twin: ``/api/compare``)."""
+    data = board.report_data(compare=True)
+    return _report_page(request, data, ["_compare.html"], "/api/compare",
+                        "Evaluators' methods", ["compare-"])  # fmt: skip
 
 
 @router.get("/benchmarks", response_class=HTMLResponse)

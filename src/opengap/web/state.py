@@ -19,7 +19,7 @@ import pandas as pd
 from opengap import catalog, fitting
 from opengap import gap as gap_lib
 from opengap.errors import NoFit, OpengapError
-from opengap.report.data import IMPORT_COLUMNS, ReportData
+from opengap.report.data import COMPARE_BOOTSTRAP, IMPORT_COLUMNS, ReportData
 from opengap.store import Store
 from opengap.web import cards
 from opengap.web.params import ModelFilters
@@ -99,7 +99,17 @@ class Dashboard:
             lambda: gap_lib.sensitivity(self.store, fit_id=fit_id).to_dict(),
         )
 
-    def report_data(self, *, breakdowns: bool = False, sensitivity: bool = False) -> ReportData:
+    def compare(self) -> dict[str, Any]:
+        """Return :func:`opengap.gap.compare` on the store as ``to_dict()`` (cached per fit)."""
+        fit_id = self.fit_id()
+        return self._cached(
+            ("compare", fit_id),
+            lambda: gap_lib.compare(self.store, bootstrap=COMPARE_BOOTSTRAP).to_dict(),
+        )
+
+    def report_data(
+        self, *, breakdowns: bool = False, sensitivity: bool = False, compare: bool = False
+    ) -> ReportData:
         """Return a :class:`ReportData` for the report's section templates.
 
         Only the parts asked for are computed; the others are left empty.
@@ -118,6 +128,12 @@ class Dashboard:
                 sens = self.sensitivity()
             except OpengapError as exc:
                 problems["sensitivity"] = str(exc)
+        chain: dict[str, Any] | None = None
+        if compare:
+            try:
+                chain = self.compare()
+            except OpengapError as exc:
+                problems["compare"] = str(exc)
         with self.lock:
             imports = self.store.query(
                 f"SELECT {', '.join(IMPORT_COLUMNS)} FROM imports ORDER BY import_id"
@@ -126,7 +142,7 @@ class Dashboard:
         return ReportData(
             fit=fit, gap=self.gap(), breakdowns=parts, sensitivity=sens, imports=imports,
             counts=counts, generated_at=str(fit.provenance.get("created_at") or ""),
-            problems=problems,
+            problems=problems, compare=chain,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ catalogue
