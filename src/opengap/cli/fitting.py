@@ -12,9 +12,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from opengap import fitting
 from opengap.cli.common import (
+    CsvOption,
     DbOption,
     JsonOption,
+    WideOption,
     console,
+    emit,
     err_console,
     open_store,
     print_json,
@@ -27,6 +30,37 @@ from opengap.fit.config import PRESETS
 def register(app: typer.Typer) -> None:
     """Add ``opengap fit`` to ``app``."""
     app.command("fit")(fit)
+    app.command("fits")(fits)
+
+
+FITS_COLUMNS = {
+    "fit_id": "fit", "preset": "preset", "created_at": "created", "n_models": "models",
+    "n_benchmarks": "benchmarks", "headline": "headline",
+}  # fmt: skip
+
+
+def fits(
+    db: DbOption = None,
+    json: JsonOption = False,
+    csv: CsvOption = False,
+    wide: WideOption = False,
+) -> None:
+    """List the stored fits, newest first: id, preset, when, models, benchmarks, headline.
+
+    The headline names each fit's best closed and best open model; any id (or a unique
+    prefix) can be passed to --fit-id of gap, sensitivity and report.
+
+    Example: opengap fits --db hub.duckdb
+    """
+    with user_errors():
+        with open_store(db, read_only=True) as store:
+            frame = fitting.list_fits(store)
+        shown = frame.assign(created_at=frame["created_at"].map(
+            lambda t: None if t is None or pd.isna(t) else pd.Timestamp(t).strftime(
+                "%Y-%m-%d %H:%M")))  # fmt: skip
+        emit(frame if json or csv else shown, json=json, csv=csv,
+             title=f"{len(frame)} stored fits", columns=FITS_COLUMNS, wide=wide,
+             formats={"n_models": "d", "n_benchmarks": "d"})  # fmt: skip
 
 
 def fit(
