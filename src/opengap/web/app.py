@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -67,9 +69,9 @@ def create_app(db: str | Path | None = None, *, host: str = "127.0.0.1") -> Fast
     app.state.templates = environment(TEMPLATES)
     app.state.nav = pages.NAV
     errors.install(app)
-    app.middleware("http")(_drop_empty_form_fields)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.add_middleware(ResponseCache, board=board)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host))
     app.add_middleware(SecurityHeaders)
 
@@ -141,13 +143,68 @@ def _plotly_bytes() -> bytes:
     return charts.plotly_js().encode()
 
 
-async def _drop_empty_form_fields(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """On pages (not the API), treat ``?weights=`` from an empty form field as unset."""
-    if not request.url.path.startswith("/api/") and request.scope.get("query_string"):
-        pairs = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if v != ""]
-        if len(kept) != len(pairs):
-            request.scope["query_string"] = urlencode(kept).encode("latin-1")
-    return await call_next(request)
+class ResponseCache:
+    """ASGI middleware answering a repeated GET from memory while the store is unchanged.
+
+    A complete 200 answer is kept under (store state, path, query); the next identical request
+    is answered with one ``stat`` of the store file, before routing, validation or the thread
+    pool. When the file changed, the request goes through the app (which re-reads the store's
+    state) and the cache starts over. Job pages (``/jobs``, ``/api/jobs``) and answers marked
+    ``Cache-Control: no-store`` (the offer to fit) are never kept.
+    On pages (not the API) an empty form field (``?weights=``) counts as unset.
+    """
+
+    def __init__(self, app: ASGIApp, board: Dashboard, size: int = 512) -> None:
+        self.app = app
+        self.board = board
+        self.size = size
+        self._state: Any = None
+        self._hits: OrderedDict[tuple[str, bytes], tuple[int, list[Any], bytes]] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if not path.startswith("/api/") and scope.get("query_string"):
+            scope = {**scope, "query_string": _drop_empty(scope["query_string"])}
+        if scope["method"] != "GET" or path.startswith(("/jobs", "/api/jobs")):
+            await self.app(scope, receive, send)
+            return
+        state = self.board.unchanged_state()
+        if state is not None and state != self._state:
+            self._hits.clear()
+            self._state = state
+        key = (path, bytes(scope.get("query_string", b"")))
+        hit = self._hits.get(key) if state is not None else None
+        if hit is not None:
+            self._hits.move_to_end(key)
+            status, headers, body = hit
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                headers = start.get("headers", [])
+                if not message.get("more_body") and start.get("status") == 200 and (
+                        state is not None and state == self._state) and (
+                        (b"cache-control", b"no-store") not in headers):
+                    self._hits[key] = (200, list(start.get("headers", [])), b"".join(chunks))
+                    while len(self._hits) > self.size:
+                        self._hits.popitem(last=False)
+            await send(message)
+
+        await self.app(scope, receive, keep)
+
+
+def _drop_empty(query: bytes) -> bytes:
+    """Return the query string without empty fields (``?weights=`` from an unfilled form)."""
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if v != ""]
+    return query if len(kept) == len(pairs) else urlencode(kept).encode("latin-1")

@@ -88,7 +88,8 @@ def _job_page(
         nav=request.app.state.nav, request_path=request.url.path, title=heading,
         heading=heading, **values,
     )  # fmt: skip
-    return HTMLResponse(page, status_code=status, headers=headers)
+    return HTMLResponse(page, status_code=status,
+                        headers={"Cache-Control": "no-store", **(headers or {})})  # fmt: skip
 
 
 def _is_page(request: Request) -> bool:

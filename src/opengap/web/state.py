@@ -120,6 +120,13 @@ class Dashboard:
                 stats.append((info.st_mtime_ns, info.st_size, info.st_ino))
         return tuple(stats)
 
+    def unchanged_state(self) -> StoreState | None:
+        """Return the state last read if the file has not changed since (a ``stat``, no
+        query), else None."""
+        stat = self._file_stat()
+        with self._lock:
+            return self._state if stat == self._stat else None
+
     def state(self) -> StoreState:
         """Return the store's state, re-read (one cheap query) only when the file changed."""
         stat = self._file_stat()
