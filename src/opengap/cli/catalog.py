@@ -150,6 +150,7 @@ def benchmarks(
     domain: Annotated[str | None, typer.Option(help=f"Only this domain: {', '.join(DOMAINS)}.")] = (
         None
     ),
+    limit: Annotated[int | None, typer.Option(help="Show at most this many rows.", min=1)] = None,
     db: DbOption = None,
     json: JsonOption = False,
     csv: CsvOption = False,
@@ -163,7 +164,7 @@ def benchmarks(
         domain = check_choice("--domain", domain, DOMAINS)
         with open_store(db, read_only=True) as store:
             frame = catalog.list_benchmarks(store, domain=domain)
-        emit(frame, json=json, csv=csv, title=f"{len(frame)} benchmarks",
+        emit(frame, json=json, csv=csv, title=f"{len(frame)} benchmarks", limit=limit,
              columns=BENCHMARK_COLUMNS, wide=wide,
              formats={"n_items": COUNT, "n_scores": COUNT, "chance": VALUE,
                       "ceiling": VALUE})  # fmt: skip
