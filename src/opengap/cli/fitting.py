@@ -144,14 +144,15 @@ def _print(result: fitting.FitResult, top: int) -> None:
         highlight=False,
     )
     frame = result.models.head(top)
+    spec = ".1f" if unit == "points" else ".3f"  # one format per unit: capability, se, interval
     table = pd.DataFrame(
         {
-            "model": frame["model_id"],
+            "model": frame["name"].where(frame["name"].notna(), frame["model_id"]),
             "released": frame["release_date"],
             "weights": frame["weights"],
-            f"capability ({unit})": frame["capability"],
+            unit: frame["capability"],
             "90% interval": [
-                _interval(lo, hi, anchor)
+                _interval(lo, hi, anchor, spec)
                 for lo, hi, anchor in zip(
                     frame["ci_low"], frame["ci_high"], frame["is_anchor"], strict=True
                 )
@@ -161,14 +162,16 @@ def _print(result: fitting.FitResult, top: int) -> None:
             "poor fit": frame["poor_fit"].map(lambda p: "yes" if p else ""),
         }
     )
-    print_table(table, title=f"Top {len(frame)} of {result.n_models}")
+    print_table(table, title=f"Top {len(frame)} of {result.n_models}: capability in {unit}",
+                columns={str(c): str(c) for c in table.columns},
+                formats={unit: spec, "± se": spec})  # fmt: skip
     for note in result.notes:
         console.print(f"Note: {note}", markup=False, highlight=False)
 
 
-def _interval(low: float, high: float, anchor: bool) -> str:
+def _interval(low: float, high: float, anchor: bool, spec: str) -> str:
     if anchor:
-        return "anchor (fixed)"
+        return "anchor"
     if pd.isna(low) or pd.isna(high):
         return "—"
-    return f"{low:.4g} – {high:.4g}"
+    return f"{low:{spec}}–{high:{spec}}"

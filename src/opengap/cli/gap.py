@@ -139,9 +139,10 @@ def _print_report(report: Report, *, series: bool) -> None:
         rows = []
         for label, point in (("best open", report.best_open), ("best closed", report.best_closed)):
             if point is not None:
-                rows.append({"": label, "model": point.model_id, "value": point.capability,
-                             "released": point.release_date})
-        print_table(pd.DataFrame(rows), title=f"Frontier as of {report.at.isoformat()}")
+                rows.append({"": label, "model": point.name or point.model_id,
+                             "value": point.capability, "released": point.release_date})
+        print_table(pd.DataFrame(rows), title=f"Frontier as of {report.at.isoformat()}",
+                    formats={"value": f".{digits}f"})  # fmt: skip
         if len(report.series):
             frame = report.series if series else report.series.tail(12)
             shown = pd.DataFrame({
