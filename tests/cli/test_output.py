@@ -216,3 +216,17 @@ def test_search_is_a_substring_not_a_like_pattern(snapshot_db: Path) -> None:
                         if "_" in r["model_id"] or "_" in (r["name"] or "")]  # fmt: skip
     assert len(ids("%")) < len(every) and len(ids("_")) < len(every)
     assert "gpt-4o-2024-05-13" in ids("4o")
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("a\x1b[31mred\x1b[0m", "ared"),
+    ("\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\", "link"),
+    ("title\x1b]0;pwned\x07", "title"),
+    ("x\x9b2Jy", "xy"),
+    ("back\bspace\rcr\x07bell\x00", "backspacecrbell"),
+    ("abc\u202edcba", "abcdcba"),
+    ("keeps\ttabs\nand lines", "keeps\ttabs\nand lines"),
+    ("ünïcødé-東京", "ünïcødé-東京"),
+])  # fmt: skip
+def test_clean_removes_escapes_and_controls_only(raw: str, shown: str) -> None:
+    assert common.clean(raw) == shown
