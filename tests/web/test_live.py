@@ -20,6 +20,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from opengap import catalog
+from opengap.store import Store
 from opengap.web import create_app
 
 OPENGAP = [str(Path(sys.executable).parent / "opengap")]
@@ -174,3 +176,24 @@ def test_missing_store_is_refused_and_not_created(tmp_path: Path) -> None:
         f"Error: no store at {missing}; create it with `opengap init --db {missing}`\n"
     )
     assert not missing.exists()
+
+
+def test_a_new_import_shows_up_on_cached_pages_without_a_restart(
+    fitted_db: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "grow.duckdb"
+    shutil.copy(fitted_db, path)
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "models.csv").write_text("model_id,name,release_date,weights\n"
+                                       "late-model,Late Model,2025-06-01,open\n")  # fmt: skip
+    with TestClient(create_app(path), base_url="http://127.0.0.1") as client:
+        before = client.get("/api/models").json()
+        page = client.get("/models").text
+        assert client.get("/api/models").json() == before  # answered from the cache
+        with Store(path) as store:  # the dashboard holds no connection: a writer gets in
+            catalog.import_path(store, "csv", folder, strict=True)
+        after = client.get("/api/models").json()
+        assert len(after) == len(before) + 1
+        assert "late-model" in {r["model_id"] for r in after}
+        assert "Late Model" in client.get("/models").text and "Late Model" not in page

@@ -1,4 +1,5 @@
-"""The dashboard's FastAPI application: :func:`create_app` over one store, read-only."""
+"""The dashboard's FastAPI application: :func:`create_app` over one store, which it only reads
+(except the fit a person asks for on a store without one)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from opengap.web.state import Dashboard
 TEMPLATES = Path(__file__).parent / "templates"
 
 DESCRIPTION = """\
-How far open-weight language models trail closed ones, live over an opengap store (read-only).
+How far open-weight language models trail closed ones, live over an opengap store (read-only,
+except the fit a person asks for on a store without one: `POST /jobs/fit`).
 
 Every page of the dashboard has a JSON twin here. Errors always have the shape
 `{"error": {"type", "message", "status", "details"}}`: 404 for an unknown model or benchmark or
@@ -39,7 +41,8 @@ def create_app(db: str | Path | None = None, *, host: str = "127.0.0.1") -> Fast
     Parameters
     ----------
     db : str or Path, optional
-        The store file: it must exist; it is only ever opened read-only and briefly.
+        The store file: it must exist; it is opened read-only and briefly (written once only
+        to save a fit asked for with the Fit button).
     host : str
         The address the server binds: requests must name it (or a loopback name) in their
         ``Host`` header, which defeats DNS rebinding.
