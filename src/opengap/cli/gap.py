@@ -162,7 +162,8 @@ def _print_report(report: Report, *, series: bool) -> None:
         if len(pairs):
             pairs = pairs[["closed_model", "closed_date", "open_model", "open_date", "lag_months"]]
         print_table(pairs, title=f"{len(pairs)} catch-up pairs (tolerance "
-                                 f"{report.result.tolerance:g} {report.context.unit})")
+                                 f"{report.result.tolerance:g} {report.context.unit})",
+                    formats={"lag_months": ".1f"})  # fmt: skip
         if report.result.censored:
             print_table(pd.DataFrame([c.to_dict() for c in report.result.censored]),
                         title="Censored: closed records not matched yet")
@@ -184,7 +185,8 @@ def _group_display(report: GroupReport, digits: int) -> pd.DataFrame:
     rows = []
     for r in report.rows:
         row: dict[str, Any] = {"group": r["group"], "models": r.get("n_models"),
-                               "best": r.get("best_model") or r.get("best_open"),
+                               "best": r.get("best_name") or r.get("best_model")
+                               or r.get("best_open"),
                                "released": r.get("release_date")}
         if report.method == "catch-up":
             row.update({"mean lag": r.get("mean_lag_months"),
