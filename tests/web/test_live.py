@@ -166,6 +166,10 @@ def test_slow_pages_compute_in_the_background(fitted_db: Path, tmp_path: Path,
         assert time.monotonic() - started < 5
         assert ready(client, "/sensitivity").status_code == 200
         assert ready(client, "/api/sensitivity").json()["benchmarks"]
+        by_domain = client.get("/api/gap?by=domain")  # refits per domain: in the background
+        assert by_domain.status_code in (200, 202)
+        assert ready(client, "/api/gap?by=domain").json()["by"] == "domain"
+        assert ready(client, "/gap?by=domain").status_code == 200
 
 
 def test_missing_store_is_refused_and_not_created(tmp_path: Path) -> None:

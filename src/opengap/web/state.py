@@ -286,14 +286,22 @@ class Dashboard:
             return None
 
     def gap(self, by: str = "weights", method: str = "lag") -> dict[str, Any]:
-        """Return :func:`opengap.gap.gap` on the latest fit as ``to_dict()``."""
+        """Return :func:`opengap.gap.gap` on the latest fit as ``to_dict()``.
+
+        The gap by domain refits the scale per domain, so it is computed in the background
+        (:class:`Computing` until ready); every other grouping and method is quick.
+        """
         fit_id = self.fit_id()
+        key = ("gap", fit_id, by, method)
+        if by == "domain" and method == "lag":
+            return self.background("gap by domain", key, lambda copy: gap_lib.gap(
+                copy, fit_id=fit_id, by=by, method=method).to_dict())  # fmt: skip
 
         def compute() -> dict[str, Any]:
             with self.connect() as store:
                 return gap_lib.gap(store, fit_id=fit_id, by=by, method=method).to_dict()
 
-        return self.cached(("gap", fit_id, by, method), compute)
+        return self.cached(key, compute)
 
     def breakdowns(self) -> dict[str, pd.DataFrame]:
         """Return :func:`opengap.gap.breakdowns` on the latest fit (computed in the background)."""
