@@ -153,15 +153,20 @@ def list_models(
         weights=weights, organization=organization, country=canonical_country(country),
         license_class=license_class,
     )
-    if search:
-        clauses.append("(lower(name) LIKE ? OR lower(model_id) LIKE ?)")
-        params += [f"%{search.lower()}%"] * 2
+    if search:  # a substring: % and _ in it are themselves, not LIKE wildcards
+        clauses.append("(lower(name) LIKE ? ESCAPE '\\' OR lower(model_id) LIKE ? ESCAPE '\\')")
+        params += [f"%{like_literal(search.lower())}%"] * 2
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     return store.query(
         f"SELECT {', '.join(MODEL_FIELDS)} FROM models {where} "
         "ORDER BY release_date NULLS LAST, model_id",
         params,
     )
+
+
+def like_literal(text: str) -> str:
+    """Return ``text`` escaped for a SQL ``LIKE ... ESCAPE '\\'`` pattern (``%``, ``_``, ``\\``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def list_benchmarks(store: Store, *, domain: str | None = None) -> pd.DataFrame:
@@ -179,18 +184,25 @@ def list_benchmarks(store: Store, *, domain: str | None = None) -> pd.DataFrame:
 def list_scores(
     store: Store, *, model: str | None = None, benchmark: str | None = None
 ) -> pd.DataFrame:
-    """Return scores, optionally of one model and/or benchmark (names resolve through aliases)."""
+    """Return scores, optionally of one model and/or benchmark (names resolve through aliases).
+
+    Columns: :data:`SCORE_FIELDS`, then ``model_name`` and ``benchmark_name`` (for people).
+    """
     clauses, params = [], []
     if model:
-        clauses.append("model_id = ?")
+        clauses.append("s.model_id = ?")
         params.append(store.resolve_model(model))
     if benchmark:
-        clauses.append("benchmark_id = ?")
+        clauses.append("s.benchmark_id = ?")
         params.append(store.resolve_benchmark(benchmark))
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     return store.query(
-        f"SELECT {', '.join(SCORE_FIELDS)} FROM scores {where} "
-        "ORDER BY model_id, benchmark_id, value DESC",
+        f"SELECT {', '.join('s.' + f for f in SCORE_FIELDS)}, "
+        "coalesce(m.name, s.model_id) AS model_name, "
+        "coalesce(b.name, s.benchmark_id) AS benchmark_name FROM scores s "
+        "LEFT JOIN models m ON m.model_id = s.model_id "
+        f"LEFT JOIN benchmarks b ON b.benchmark_id = s.benchmark_id {where} "
+        "ORDER BY s.model_id, s.benchmark_id, s.value DESC",
         params,
     )
 

@@ -47,3 +47,11 @@ class NoFit(OpengapError):
 
 class BadArgument(OpengapError):
     """An argument out of its allowed range (a date outside the data, an unknown group...)."""
+
+
+class MissingStore(OpengapError):
+    """A command that reads a store was pointed at a file that does not exist."""
+
+
+class StoreInUse(OpengapError):
+    """Another process (an import, a fit, the dashboard) held the store for too long."""

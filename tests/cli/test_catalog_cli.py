@@ -330,7 +330,9 @@ def test_environment_variable_chooses_the_store(
     _json(_run("import", "csv", str(evals), "--json"))
     assert env_db.is_file() and not flag_db.exists()
     assert len(_json(_run("models", "--json"))) == 2
-    assert _json(_run("models", "--db", str(flag_db), "--json")) == []  # --db wins
+    missing = _one_error_line(_run("models", "--db", str(flag_db), "--json"))  # --db wins
+    assert missing == f"Error: no store at {flag_db}; create it with `opengap init --db {flag_db}`"
+    assert not flag_db.exists()  # a read on a missing store creates nothing
     monkeypatch.delenv("OPENGAP_DB")
     _json(_run("init", "--empty", "--json"))
     assert (tmp_path / "xdg" / "opengap" / "opengap.duckdb").is_file()
@@ -345,8 +347,11 @@ def test_db_that_is_not_a_store(tmp_path: Path) -> None:
     assert text.read_text() == "not a database\n"
 
 
-def test_db_locked_by_another_process(db: Path, evals: Path) -> None:
+def test_db_locked_by_another_process(
+    db: Path, evals: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _json(_run("import", "csv", str(evals), "--db", str(db), "--json"))
+    monkeypatch.setenv("OPENGAP_LOCK_WAIT", "0.5")
     holder = subprocess.Popen(
         [sys.executable, "-c",
          f"import duckdb, sys, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); "
@@ -356,7 +361,10 @@ def test_db_locked_by_another_process(db: Path, evals: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         line = _one_error_line(_run("import", "csv", str(evals), "--db", str(db)))
-        assert line.startswith(f"Error: {db}: cannot open the store: IO Error: Could not set lock")
+        assert line == (
+            f"Error: {db} is in use by another opengap process (dashboard?, PID {holder.pid}) "
+            "and stayed locked for 0.5 s; retry when it has finished"
+        )
     finally:
         holder.kill()
         holder.wait()

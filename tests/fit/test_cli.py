@@ -73,7 +73,9 @@ def test_bad_configuration_is_one_line_and_exit_2(db: str, args: list[str], mess
 
 
 def test_empty_store_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["fit", "--db", str(tmp_path / "empty.duckdb")])
+    empty = tmp_path / "empty.duckdb"
+    Store(empty).close()
+    result = CliRunner().invoke(app, ["fit", "--db", str(empty)])
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         "Error: the store holds no scores; import some first (opengap import …)"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from opengap.errors import MissingStore
 from opengap.store import Store, resolve_db_path
 
 
@@ -51,6 +52,9 @@ def test_store_creates_missing_parent_folders(tmp_path: Path) -> None:
     assert nested.is_file()
 
 
-def test_read_only_store_on_a_new_path_is_created_empty(tmp_path: Path) -> None:
-    with Store(tmp_path / "ro.duckdb", read_only=True) as store:
-        assert store.is_empty()
+def test_read_only_store_on_a_new_path_is_refused_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "ro.duckdb"
+    with pytest.raises(MissingStore) as raised:
+        Store(path, read_only=True)
+    assert str(raised.value) == f"no store at {path}; create it with `opengap init --db {path}`"
+    assert not path.exists()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -38,12 +40,28 @@ def fitted_db(unfitted_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 @pytest.fixture(scope="session")
 def client(fitted_db: Path) -> Iterator[TestClient]:
     """Return a test client of the dashboard over the fitted store."""
-    with TestClient(create_app(fitted_db)) as test_client:
+    with TestClient(create_app(fitted_db), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 
 @pytest.fixture(scope="session")
 def unfitted_client(unfitted_db: Path) -> Iterator[TestClient]:
     """Return a test client of the dashboard over the store without a fit."""
-    with TestClient(create_app(unfitted_db)) as test_client:
+    with TestClient(create_app(unfitted_db), base_url="http://127.0.0.1") as test_client:
         yield test_client
+
+
+def settle(client: TestClient, url: str, timeout: float = 120.0) -> httpx.Response:
+    """GET ``url`` until it is no longer 202 "computing" (background results), and return it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(url)
+        if response.status_code != 202 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def ready() -> Callable[[TestClient, str], httpx.Response]:
+    """Return :func:`settle`: a GET that waits out the "computing…" answers."""
+    return settle

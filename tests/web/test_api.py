@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from opengap.analysis.groups import size_labels
 from opengap.web.params import SizeClass
 
+Ready = Callable[[TestClient, str], httpx.Response]
 OPEN = {"open-1", "open-2", "open-3", "open-4", "open-5", "open-6", "open-7", "hostile-model"}
 
 
@@ -145,9 +149,10 @@ def test_without_a_fit_pages_say_what_to_run(unfitted_client: TestClient) -> Non
     assert body["error"]["message"].startswith("the store holds no fit yet; run `opengap fit`")
     rows = _get(unfitted_client, "/api/models")  # the catalogue is still there
     assert len(rows) == 16 and all(r["capability"] is None for r in rows)
-    page = unfitted_client.get("/")
-    assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+    page = unfitted_client.get("/")  # a page offers to fit instead of a 404
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "the store holds no fit yet" in page.text
+    assert '<form method="post" action="/jobs/fit">' in page.text
 
 
 def test_gap_by_and_method(client: TestClient) -> None:
@@ -164,7 +169,7 @@ def test_gap_by_and_method(client: TestClient) -> None:
     assert catch_up["method"] == "catch-up" and "pairs" in catch_up
 
 
-def test_fit_benchmarks_breakdowns_and_sensitivity(client: TestClient) -> None:
+def test_fit_benchmarks_breakdowns_and_sensitivity(client: TestClient, ready: Ready) -> None:
     fit = _get(client, "/api/fit")
     assert fit["n_models"] == 16 and fit["n_benchmarks"] == 6
     assert fit["provenance"]["reproduce"].startswith("export OPENGAP_DB=")
@@ -172,9 +177,9 @@ def test_fit_benchmarks_breakdowns_and_sensitivity(client: TestClient) -> None:
     benches = _get(client, "/api/benchmarks")
     assert len(benches) == 6 and all(b["difficulty"] is not None for b in benches)
     assert _get(client, "/api/benchmarks?domain=agentic")[0]["name"] == '<b>Agent</b> & "Bench"'
-    parts = _get(client, "/api/breakdowns")
+    parts = ready(client, "/api/breakdowns").json()
     assert set(parts) == {"domain", "country", "size"}
-    sens = _get(client, "/api/sensitivity")
+    sens = ready(client, "/api/sensitivity").json()
     assert {"baseline", "benchmarks", "subsets", "harness", "widening"} <= set(sens)
     assert {b["benchmark_id"] for b in sens["benchmarks"]} == {
         "b-math", "b-code", "b-know", "b-reason", "b-agent", "b-lang"}
@@ -209,9 +214,12 @@ def test_unknown_api_path_is_a_404_in_the_error_shape(client: TestClient) -> Non
                               "status": 404}}  # fmt: skip
 
 
-def test_the_dashboard_is_read_only(client: TestClient) -> None:
+def test_the_dashboard_never_holds_the_store(client: TestClient, fitted_db: Path) -> None:
     import duckdb
 
-    board = client.app.state.dashboard  # type: ignore[attr-defined]
-    with pytest.raises(duckdb.Error, match="read-only"):
-        board.store.con.execute("DELETE FROM models")
+    assert client.get("/").status_code == 200
+    # DuckDB refuses a read-write connection while any read-only one to the file is open.
+    duckdb.connect(str(fitted_db)).close()
+    assert client.get("/models").status_code == 200
+
+

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+
+Ready = Callable[[TestClient, str], httpx.Response]
 
 PAGES = [
     "/", "/gap", "/gap?by=size", "/gap?method=catch-up", "/breakdowns", "/sensitivity",
@@ -14,15 +18,15 @@ PAGES = [
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_every_page_has_a_json_twin(client: TestClient, url: str) -> None:
-    page = client.get(url)
+def test_every_page_has_a_json_twin(client: TestClient, ready: Ready, url: str) -> None:
+    page = ready(client, url)
     assert page.status_code == 200, page.text
     assert page.headers["content-type"].startswith("text/html")
     twin = re.search(r'<a class="twin" href="([^"]+)"', page.text)
     assert twin is not None, f"{url} names no JSON twin"
     href = twin.group(1).replace("&amp;", "&")
     assert href.startswith("/api/")
-    data = client.get(href)
+    data = ready(client, href)
     assert data.status_code == 200, data.text
     assert data.headers["content-type"] == "application/json"
 
@@ -80,8 +84,10 @@ def test_unknown_model_page_is_a_404_page(client: TestClient) -> None:
 
 @pytest.mark.parametrize("url", ["/", "/models", "/models/hostile-model", "/benchmarks",
                                  "/sensitivity", "/gap?by=country", "/fit"])  # fmt: skip
-def test_hostile_names_are_text_on_every_page(client: TestClient, url: str) -> None:
-    html = client.get(url).text
+def test_hostile_names_are_text_on_every_page(
+    client: TestClient, ready: Ready, url: str
+) -> None:
+    html = ready(client, url).text
     assert "<script>alert" not in html
     assert "<img src=x" not in html
     assert "<i>Nowhere</i>" not in html

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+from typing import Annotated
 
 import typer
+
+from opengap import __version__
 
 app = typer.Typer(
     name="opengap",
@@ -21,6 +24,26 @@ COMMAND_MODULES = [
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"opengap.cli.{_name}").register(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"opengap {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True,
+                     help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """An open, reproducible observatory of the open-vs-closed model capability gap.
+
+    Example: opengap --version
+    """
 
 
 def main() -> None:

@@ -8,15 +8,19 @@ import typer
 
 from opengap import catalog
 from opengap.cli.common import (
+    CsvOption,
     DbOption,
     JsonOption,
+    WideOption,
+    check_choice,
     console,
+    emit,
     open_store,
     print_json,
-    print_table,
     user_errors,
 )
 from opengap.sources import KINDS
+from opengap.sources.records import DOMAINS, LICENSE_CLASSES, WEIGHTS
 
 
 def register(app: typer.Typer) -> None:
@@ -39,7 +43,7 @@ def init(
 
     Example: opengap init --db my.duckdb
     """
-    with user_errors(), open_store(db) as store:
+    with user_errors(), open_store(db, create=True) as store:
         result = catalog.init_store(store, empty=empty)
         counts = store.counts()
         if json:
@@ -69,7 +73,7 @@ def import_(
 
     Example: opengap import epoch-hub ../shared/data/epoch-benchmarking-hub
     """
-    with user_errors(), open_store(db) as store:
+    with user_errors(), open_store(db, create=True) as store:
         result = catalog.import_path(
             store, kind, path, strict=strict, model=model, benchmark=benchmark
         )
@@ -91,6 +95,24 @@ def import_(
         console.print(f"  … and {result.rows_rejected - 10} more (see --json)")
 
 
+MODEL_COLUMNS = {
+    "name": "model", "organization": "organisation", "country": "country",
+    "release_date": "released", "weights": "weights", "params_total_b": "params (B)",
+}  # fmt: skip
+BENCHMARK_COLUMNS = {
+    "name": "benchmark", "domain": "domain", "n_items": "items", "chance": "chance",
+    "ceiling": "ceiling", "n_scores": "scores",
+}  # fmt: skip
+SCORE_COLUMNS = {
+    "model_name": "model", "benchmark_name": "benchmark", "value": "value",
+    "normalized": "normalized", "harness": "harness", "eval_date": "evaluated",
+}  # fmt: skip
+SIZE = ".1f"  # billions of parameters
+VALUE = ".4g"  # a benchmark's own scale (fraction or percent)
+SHARE = ".3f"  # normalised scores in [0, 1]
+COUNT = "d"
+
+
 def models(
     weights: Annotated[str | None, typer.Option(help="open or closed.")] = None,
     organization: Annotated[str | None, typer.Option(help="Organisation name.")] = None,
@@ -107,64 +129,82 @@ def models(
             "shown (chosen by precedence, docs/data.md) and each other source's value.",
         ),
     ] = False,
-    limit: Annotated[int | None, typer.Option(help="Show at most this many rows.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many rows.", min=1)] = None,
     db: DbOption = None,
     json: JsonOption = False,
+    csv: CsvOption = False,
+    wide: WideOption = False,
 ) -> None:
     """List models in the catalogue (or, with --conflicts, where sources disagree on them).
+
+    The table shows names, organisation, country, date, weights and size (--wide: every
+    column); --json and --csv always carry every column, ids included.
 
     Example: opengap models --weights open --country China
 
     Example: opengap models --conflicts --json
     """
-    with user_errors(), open_store(db) as store:
-        if conflicts:
-            frame = catalog.list_conflicts(store)
-        else:
-            frame = catalog.list_models(
-                store, weights=weights, organization=organization, country=country,
-                license_class=license_class, search=search,
-            )  # fmt: skip
-    if conflicts and not json:
-        print_table(frame, title=f"{len(frame)} disagreements between sources", limit=limit)
+    with user_errors():
+        weights = check_choice("--weights", weights, WEIGHTS)
+        license_class = check_choice("--license-class", license_class, LICENSE_CLASSES)
+        with open_store(db, read_only=True) as store:
+            if conflicts:
+                frame = catalog.list_conflicts(store)
+            else:
+                frame = catalog.list_models(
+                    store, weights=weights, organization=organization, country=country,
+                    license_class=license_class, search=search,
+                )  # fmt: skip
+    if conflicts:
+        emit(frame, json=json, csv=csv, title=f"{len(frame)} disagreements between sources",
+             limit=limit, wide=wide)  # fmt: skip
         return
-    if json:
-        print_json(frame if limit is None else frame.head(limit))
-    else:
-        print_table(frame, title=f"{len(frame)} models", limit=limit)
+    emit(frame, json=json, csv=csv, title=f"{len(frame)} models", limit=limit,
+         columns=MODEL_COLUMNS, formats={"params_total_b": SIZE, "params_active_b": SIZE},
+         wide=wide)  # fmt: skip
 
 
 def benchmarks(
-    domain: Annotated[str | None, typer.Option(help="Only this domain.")] = None,
+    domain: Annotated[str | None, typer.Option(help=f"Only this domain: {', '.join(DOMAINS)}.")] = (
+        None
+    ),
+    limit: Annotated[int | None, typer.Option(help="Show at most this many rows.", min=1)] = None,
     db: DbOption = None,
     json: JsonOption = False,
+    csv: CsvOption = False,
+    wide: WideOption = False,
 ) -> None:
     """List benchmarks with their metadata and score counts.
 
     Example: opengap benchmarks --domain math
     """
-    with user_errors(), open_store(db) as store:
-        frame = catalog.list_benchmarks(store, domain=domain)
-    if json:
-        print_json(frame)
-    else:
-        print_table(frame, title=f"{len(frame)} benchmarks")
+    with user_errors():
+        domain = check_choice("--domain", domain, DOMAINS)
+        with open_store(db, read_only=True) as store:
+            frame = catalog.list_benchmarks(store, domain=domain)
+        emit(frame, json=json, csv=csv, title=f"{len(frame)} benchmarks", limit=limit,
+             columns=BENCHMARK_COLUMNS, wide=wide,
+             formats={"n_items": COUNT, "n_scores": COUNT, "chance": VALUE,
+                      "ceiling": VALUE})  # fmt: skip
 
 
 def scores(
     model: Annotated[str | None, typer.Option(help="Model id or alias.")] = None,
     benchmark: Annotated[str | None, typer.Option(help="Benchmark id or alias.")] = None,
-    limit: Annotated[int | None, typer.Option(help="Show at most this many rows.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many rows.", min=1)] = None,
     db: DbOption = None,
     json: JsonOption = False,
+    csv: CsvOption = False,
+    wide: WideOption = False,
 ) -> None:
     """List scores, optionally of one model and/or benchmark (aliases accepted).
 
     Example: opengap scores --model "gpt-5.1_medium" --benchmark "GPQA diamond"
     """
-    with user_errors(), open_store(db) as store:
-        frame = catalog.list_scores(store, model=model, benchmark=benchmark)
-    if json:
-        print_json(frame if limit is None else frame.head(limit))
-    else:
-        print_table(frame, title=f"{len(frame)} scores", limit=limit)
+    with user_errors():
+        with open_store(db, read_only=True) as store:
+            frame = catalog.list_scores(store, model=model, benchmark=benchmark)
+        emit(frame, json=json, csv=csv, title=f"{len(frame)} scores", limit=limit,
+             columns=SCORE_COLUMNS, wide=wide,
+             formats={"value": VALUE, "stderr": VALUE, "normalized": SHARE,
+                      "n_items": COUNT})  # fmt: skip

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
+import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
@@ -16,31 +18,77 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from opengap.errors import OpengapError
+from opengap.errors import BadArgument, MissingStore, OpengapError
 from opengap.store import Store
+from opengap.store.core import missing_store_message
 from opengap.store.location import resolve_db_path
 
-console = Console()
-err_console = Console(stderr=True)
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, erasing
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, hyperlinks
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC strings
+    r"|\x1b[@-Z\\-_]?"  # any other escape
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+)
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """Return ``text`` without terminal escape codes and control characters.
+
+    Kept: newline and tab. Removed: escape sequences (colours, cursor moves, titles,
+    hyperlinks), every other C0/C1 control (carriage return, backspace, bell…) and the
+    bidirectional overrides that can make a name display as another.
+    """
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+class SafeConsole(Console):
+    """A rich console that prints every string argument :func:`clean` ed.
+
+    Imported names, paths and error messages can carry escape codes; nothing opengap prints
+    lets them reach the terminal.
+    """
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """Print like :meth:`rich.console.Console.print`, strings cleaned first."""
+        super().print(*(clean(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Store file (default: $OPENGAP_DB or the user data directory)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+CsvOption = Annotated[
+    bool, typer.Option("--csv", help="Print CSV (every column, one header row) instead.")
+]
+WideOption = Annotated[
+    bool, typer.Option("--wide", help="Show every column (the table may exceed 100 columns).")
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextmanager
-def open_store(db: str | None, *, read_only: bool = False) -> Iterator[Store]:
+def open_store(
+    db: str | None, *, read_only: bool = False, create: bool = False
+) -> Iterator[Store]:
     """Yield the store chosen by ``--db``/``OPENGAP_DB``, closed afterwards.
 
-    A store file this command created is removed again if the command fails, so a failed
-    first import leaves nothing behind, as a failed later one leaves the store as it was.
+    Only a command that ``create`` s a store (init, import, report) makes a missing file; any
+    other says how to create it (:class:`MissingStore`). A store file this command created is
+    removed again if the command fails, so a failed first import leaves nothing behind, as a
+    failed later one leaves the store as it was. ``read_only`` commands can run beside the
+    dashboard and each other; a writer waits a few seconds for a store another process holds.
     """
     path = resolve_db_path(db)
     created = not path.exists()
+    if created and not create:
+        raise MissingStore(missing_store_message(path))
     store = Store(db, read_only=read_only)
     try:
         yield store
@@ -54,9 +102,23 @@ def open_store(db: str | None, *, read_only: bool = False) -> Iterator[Store]:
         store.close()
 
 
+def check_choice(option: str, value: str | None, allowed: Sequence[str]) -> str | None:
+    """Return ``value`` if it is one of ``allowed`` (any case), else raise :class:`BadArgument`.
+
+    The message lists the allowed values: ``--weights 'opne': choose open or closed``.
+    """
+    if value is None:
+        return None
+    for choice in allowed:
+        if value.lower() == choice.lower():
+            return choice
+    options = ", ".join(allowed[:-1]) + f" or {allowed[-1]}" if len(allowed) > 1 else allowed[0]
+    raise BadArgument(f"{option} {value!r}: choose {options}")
+
+
 def fail(message: str) -> None:
     """Print ``Error: message`` on stderr and exit with code 2."""
-    err_console.print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True)
+    err_console.print(f"Error: {clean(message)}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -79,6 +141,12 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         return [to_jsonable(v) for v in value.tolist()]
+    if value is pd.NaT or value is pd.NA or value is None:  # NaT is a datetime too
+        return None
+    if isinstance(value, np.datetime64):
+        value = None if np.isnat(value) else pd.Timestamp(value).to_pydatetime()
+        if value is None:
+            return None
     if isinstance(value, datetime):  # pandas gives DATE columns as midnight timestamps
         is_date = (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0)
         return value.date().isoformat() if is_date else value.isoformat()
@@ -88,8 +156,6 @@ def to_jsonable(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
-    if value is pd.NaT or value is pd.NA:
-        return None
     return value
 
 
@@ -98,26 +164,120 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(to_jsonable(value), indent=2) + "\n")
 
 
-def print_table(frame: pd.DataFrame, title: str | None = None, limit: int | None = None) -> None:
-    """Print a DataFrame as a rich table (imported strings are never read as markup)."""
+SHORT_COLUMN = 16
+"""Columns no wider than this (numbers, dates, flags) keep their width in a narrow table."""
+
+
+def print_csv(frame: pd.DataFrame) -> None:
+    """Print a DataFrame as CSV on stdout: every column, unknown values empty, text cleaned."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow([clean(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        writer.writerow(["" if (v := to_jsonable(x)) is None else clean(str(v)) for x in row])
+
+
+def emit(
+    frame: pd.DataFrame,
+    *,
+    json: bool,
+    csv: bool,
+    title: str,
+    limit: int | None = None,
+    columns: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
+    wide: bool = False,
+) -> None:
+    """Print a listing as JSON (``--json``), CSV (``--csv``) or a table; at most ``limit`` rows.
+
+    JSON and CSV always carry every column; the table shows ``columns`` unless ``wide``.
+    """
+    if json and csv:
+        raise BadArgument("--json and --csv: choose one")
+    if json:
+        print_json(frame if limit is None else frame.head(limit))
+    elif csv:
+        print_csv(frame if limit is None else frame.head(limit))
+    else:
+        print_table(frame, title=title, limit=limit, columns=None if wide else columns,
+                    formats=formats, wide=wide)  # fmt: skip
+
+
+def print_table(
+    frame: pd.DataFrame,
+    title: str | None = None,
+    limit: int | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
+    wide: bool = False,
+) -> None:
+    """Print a DataFrame as a rich table (imported strings are never read as markup).
+
+    ``columns`` maps the columns to show to their headers (default: every column under its
+    own name) and fit the console (text cut with an ellipsis); ``wide`` prints every column at
+    its natural width instead. ``formats`` maps a column to a format spec (``".1f"``), so each
+    unit prints one way. Unknown values print as ``—``; escape codes and control characters
+    never reach the terminal.
+    """
     shown = frame if limit is None else frame.head(limit)
-    table = Table(title=title, show_lines=False)
-    for column in shown.columns:
+    if columns is not None:
+        shown = shown[[c for c in columns if c in shown.columns]]
+    formats = formats or {}
+    table = Table(title=None if title is None else clean(title), show_lines=False)
+    specs = [formats.get(str(c)) for c in shown.columns]
+    rows = [[_cell(v, spec) for v, spec in zip(row, specs, strict=True)]
+            for row in shown.itertuples(index=False)]  # fmt: skip
+    headers = [_cell(columns.get(c, c) if columns is not None else c) for c in shown.columns]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    caps = _column_caps(widths, console.width) if columns is not None else [None] * len(widths)
+    for i, column in enumerate(shown.columns):
         numeric = pd.api.types.is_numeric_dtype(shown[column])
-        table.add_column(str(column), justify="right" if numeric else "left")
-    for row in shown.itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
-    console.print(table)
+        # A chosen set of columns is the compact table: one line per row, short columns
+        # (numbers, dates) at full width, long text cut with an ellipsis to fit the console
+        # (--wide shows every column, wrapped).
+        table.add_column(headers[i], justify="right" if numeric else "left",
+                         no_wrap=columns is not None, overflow="ellipsis",
+                         min_width=widths[i] if columns and widths[i] <= SHORT_COLUMN else None,
+                         max_width=caps[i])  # fmt: skip
+    for cells in rows:
+        table.add_row(*cells)
+    natural = sum(widths) + 3 * len(widths) + 1
+    # --wide: every column at its natural width, one line per row (pipe into `less -S`).
+    if wide and natural > console.width:
+        SafeConsole(file=console.file, width=natural).print(table)
+    else:
+        console.print(table)
     if limit is not None and len(frame) > limit:
-        console.print(f"… {len(frame) - limit} more rows (use --limit or --json)")
+        console.print(f"… {len(frame) - limit} more rows (use --limit, --json or --csv)")
 
 
-def _cell(value: Any) -> str:
+def _column_caps(widths: list[int], total: int) -> list[int | None]:
+    """Return the widest each long column may be so that the table fits ``total`` columns.
+
+    Short columns keep their width; the rest of the line is shared among the long ones, a
+    column narrower than its share giving the difference to the others.
+    """
+    room = total - (3 * len(widths) + 1) - sum(w for w in widths if w <= SHORT_COLUMN)
+    long = sorted((w, i) for i, w in enumerate(widths) if w > SHORT_COLUMN)
+    caps: list[int | None] = [None] * len(widths)
+    for n, (width, i) in enumerate(long):
+        share = max(room // (len(long) - n), 4)
+        caps[i] = min(width, share)
+        room -= caps[i] or 0
+    return caps
+
+
+def _cell(value: Any, spec: str | None = None) -> str:
     from rich.markup import escape
 
     value = to_jsonable(value)
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float | int) and spec is not None:
+        return format(value, spec)
     if isinstance(value, float):
         return f"{value:.4g}"
-    return escape(str(value))
+    text = clean(str(value)).replace("\n", " ").replace("\t", " ")
+    return escape(text)

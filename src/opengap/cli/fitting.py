@@ -12,9 +12,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from opengap import fitting
 from opengap.cli.common import (
+    CsvOption,
     DbOption,
     JsonOption,
+    WideOption,
     console,
+    emit,
     err_console,
     open_store,
     print_json,
@@ -28,6 +31,37 @@ from opengap.fit.config import PRESETS
 def register(app: typer.Typer) -> None:
     """Add ``opengap fit`` to ``app``."""
     app.command("fit")(fit)
+    app.command("fits")(fits)
+
+
+FITS_COLUMNS = {
+    "fit_id": "fit", "preset": "preset", "created_at": "created", "n_models": "models",
+    "n_benchmarks": "benchmarks", "headline": "headline",
+}  # fmt: skip
+
+
+def fits(
+    db: DbOption = None,
+    json: JsonOption = False,
+    csv: CsvOption = False,
+    wide: WideOption = False,
+) -> None:
+    """List the stored fits, newest first: id, preset, when, models, benchmarks, headline.
+
+    The headline names each fit's best closed and best open model; any id (or a unique
+    prefix) can be passed to --fit-id of gap, sensitivity and report.
+
+    Example: opengap fits --db hub.duckdb
+    """
+    with user_errors():
+        with open_store(db, read_only=True) as store:
+            frame = fitting.list_fits(store)
+        shown = frame.assign(created_at=frame["created_at"].map(
+            lambda t: None if t is None or pd.isna(t) else pd.Timestamp(t).strftime(
+                "%Y-%m-%d %H:%M")))  # fmt: skip
+        emit(frame if json or csv else shown, json=json, csv=csv,
+             title=f"{len(frame)} stored fits", columns=FITS_COLUMNS, wide=wide,
+             formats={"n_models": "d", "n_benchmarks": "d"})  # fmt: skip
 
 
 def fit(
@@ -143,14 +177,15 @@ def _print(result: fitting.FitResult, top: int) -> None:
         highlight=False,
     )
     frame = result.models.head(top)
+    spec = ".1f" if unit == "points" else ".3f"  # one format per unit: capability, se, interval
     table = pd.DataFrame(
         {
-            "model": frame["model_id"],
+            "model": frame["name"].where(frame["name"].notna(), frame["model_id"]),
             "released": frame["release_date"],
             "weights": frame["weights"],
-            f"capability ({unit})": frame["capability"],
+            unit: frame["capability"],
             "90% interval": [
-                _interval(lo, hi, anchor)
+                _interval(lo, hi, anchor, spec)
                 for lo, hi, anchor in zip(
                     frame["ci_low"], frame["ci_high"], frame["is_anchor"], strict=True
                 )
@@ -160,14 +195,16 @@ def _print(result: fitting.FitResult, top: int) -> None:
             "poor fit": frame["poor_fit"].map(lambda p: "yes" if p else ""),
         }
     )
-    print_table(table, title=f"Top {len(frame)} of {result.n_models}")
+    print_table(table, title=f"Top {len(frame)} of {result.n_models}: capability in {unit}",
+                columns={str(c): str(c) for c in table.columns},
+                formats={unit: spec, "± se": spec})  # fmt: skip
     for note in result.notes:
         console.print(f"Note: {note}", markup=False, highlight=False)
 
 
-def _interval(low: float, high: float, anchor: bool) -> str:
+def _interval(low: float, high: float, anchor: bool, spec: str) -> str:
     if anchor:
-        return "anchor (fixed)"
+        return "anchor"
     if pd.isna(low) or pd.isna(high):
         return "—"
-    return f"{low:.4g} – {high:.4g}"
+    return f"{low:{spec}}–{high:{spec}}"

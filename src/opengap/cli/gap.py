@@ -155,9 +155,10 @@ def _print_report(
         rows = []
         for label, point in (("best open", report.best_open), ("best closed", report.best_closed)):
             if point is not None:
-                rows.append({"": label, "model": point.model_id, "value": point.capability,
-                             "released": point.release_date})
-        print_table(pd.DataFrame(rows), title=f"Frontier as of {report.at.isoformat()}")
+                rows.append({"": label, "model": point.name or point.model_id,
+                             "value": point.capability, "released": point.release_date})
+        print_table(pd.DataFrame(rows), title=f"Frontier as of {report.at.isoformat()}",
+                    formats={"value": f".{digits}f"})  # fmt: skip
         if len(report.series):
             frame = report.series if series else report.series.tail(12)
             shown = pd.DataFrame({
@@ -177,7 +178,8 @@ def _print_report(
         if len(pairs):
             pairs = pairs[["closed_model", "closed_date", "open_model", "open_date", "lag_months"]]
         print_table(pairs, title=f"{len(pairs)} catch-up pairs (tolerance "
-                                 f"{report.result.tolerance:g} {report.context.unit})")
+                                 f"{report.result.tolerance:g} {report.context.unit})",
+                    formats={"lag_months": ".1f"})  # fmt: skip
         if report.result.censored:
             print_table(pd.DataFrame([c.to_dict() for c in report.result.censored]),
                         title="Censored: closed records not matched yet")
@@ -212,7 +214,8 @@ def _group_display(report: GroupReport, digits: int) -> pd.DataFrame:
     rows = []
     for r in report.rows:
         row: dict[str, Any] = {"group": r["group"], "models": r.get("n_models"),
-                               "best": r.get("best_model") or r.get("best_open"),
+                               "best": r.get("best_name") or r.get("best_model")
+                               or r.get("best_open"),
                                "released": r.get("release_date")}
         if report.method == "catch-up":
             row.update({"mean lag": r.get("mean_lag_months"),

@@ -57,7 +57,7 @@ def report(
     """
     from opengap.report import build_report
 
-    with user_errors(), open_store(db) as store, _progress(json) as progress:
+    with user_errors(), open_store(db, create=True) as store, _progress(json) as progress:
         result = build_report(store, output=output, figures_dir=figures, fit_id=fit_id,
                               progress=progress)  # fmt: skip
     if json:
@@ -85,21 +85,19 @@ def serve(
 ) -> None:
     """Serve the dashboard: the report's pages live, a model explorer and a JSON API.
 
-    Read-only over the store. API docs at /docs.
+    Read-only over the store, which it never holds open: the CLI keeps working on it, and new
+    imports and fits show up without a restart. A store without a fit offers to fit. API docs
+    at /api. Only the bound address is accepted as Host (DNS rebinding).
 
     Example: opengap serve --port 8000
     """
     import uvicorn
 
-    from opengap.store import Store
-    from opengap.store.location import resolve_db_path
     from opengap.web import create_app
 
     with user_errors():
-        if not resolve_db_path(db).exists():
-            Store(db).close()  # create a missing store; an existing one is only ever read
-        app = create_app(db)
-    console.print(f"opengap dashboard on http://{host}:{port}/ (API docs: /docs)", markup=False)
+        app = create_app(db, host=host)  # refuses a missing store (MissingStore)
+    console.print(f"opengap dashboard on http://{host}:{port}/ (API docs: /api)", markup=False)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

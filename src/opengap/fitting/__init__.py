@@ -15,7 +15,7 @@ This package's modules, by what they hold:
 * :mod:`.frames` — the output tables (models, benchmarks, offsets, diagnostics);
 * :mod:`.identity` — the fit id and the provenance record;
 * :mod:`.result` — :class:`FitResult` and its JSON shape;
-* :mod:`.storage` — ``save_fit``, ``load_fit``, ``latest_fit_id``.
+* :mod:`.storage` — ``save_fit``, ``load_fit``, ``latest_fit_id``, ``list_fits``.
 
 ``opengap.fitting`` re-exports the verbs, so callers keep ``fitting.run_fit(...)``.
 """
@@ -37,10 +37,17 @@ from opengap.fitting.result import (
     FitResult,
     to_json,
 )
-from opengap.fitting.storage import latest_fit_id, load_fit, save_fit
+from opengap.fitting.storage import (
+    FIT_LIST_COLUMNS,
+    latest_fit_id,
+    list_fits,
+    load_fit,
+    save_fit,
+)
 
 __all__ = [
     "BENCHMARK_COLUMNS",
+    "FIT_LIST_COLUMNS",
     "FORMAT_VERSION",
     "MODEL_COLUMNS",
     "AnchorSpec",
@@ -51,6 +58,7 @@ __all__ = [
     "fit_observations",
     "fit_pairs",
     "latest_fit_id",
+    "list_fits",
     "load_fit",
     "parse_anchor",
     "refit",

@@ -65,6 +65,39 @@ def latest_fit_id(store: Store) -> str | None:
     return fit_store.latest_fit_id(store)
 
 
+FIT_LIST_COLUMNS = [
+    "fit_id", "preset", "scale", "created_at", "n_models", "n_benchmarks", "best_open",
+    "best_open_capability", "best_closed", "best_closed_capability", "headline",
+]  # fmt: skip
+
+
+def list_fits(store: Store) -> pd.DataFrame:
+    """Return every stored fit, newest first, with a one-line headline each.
+
+    Columns: :data:`FIT_LIST_COLUMNS`. The headline names the best closed and the best open
+    model of the fit with their capability (on the fit's scale); the gap itself is
+    ``opengap gap --fit-id ID``.
+    """
+    frame = fit_store.fit_overview(store)
+    headlines = []
+    for row in frame.itertuples(index=False):
+        unit = "logits" if row.scale == "raw" else "points"
+        parts = [
+            f"best {side} {name} {_number(value, unit)}"
+            for side, name, value in (("closed", row.best_closed, row.best_closed_capability),
+                                      ("open", row.best_open, row.best_open_capability))
+            if isinstance(name, str)
+        ]  # fmt: skip
+        headlines.append("; ".join(parts) if parts else "no open or closed model fitted")
+    return frame.assign(headline=headlines)[FIT_LIST_COLUMNS]
+
+
+def _number(value: Any, unit: str) -> str:
+    if value is None or not np.isfinite(float(value)):
+        return "(no capability)"
+    return f"{float(value):.1f} {unit}" if unit == "points" else f"{float(value):.3f} {unit}"
+
+
 def summary_of(result: FitResult) -> dict[str, Any]:
     """Return the stored JSON summary of a fit."""
     return {

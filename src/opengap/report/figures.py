@@ -19,32 +19,42 @@ from opengap.report.data import ReportData
 FORMATS = ("png", "svg")
 
 
-def report_figures(data: ReportData) -> dict[str, go.Figure]:
+def report_figures(data: ReportData, only: Sequence[str] | None = None) -> dict[str, go.Figure]:
     """Return the report's charts by name, in the order the report shows them.
 
     Names: ``frontier``, ``gap-over-time``, ``breakdown-<by>`` for each breakdown table,
     ``sensitivity-tornado``, ``harness-offsets`` (when fitted), ``compare-chain`` (when computed)
-    and ``benchmarks``.
+    and ``benchmarks``. With ``only`` (name prefixes), just the charts whose names start with
+    one of them are built (a dashboard page draws only what it shows).
     """
+
+    def wanted(name: str) -> bool:
+        return only is None or any(name.startswith(prefix) for prefix in only)
+
     unit = data.unit
-    figures: dict[str, go.Figure] = {
-        "frontier": charts.frontier_figure(data.fit.models, unit=unit),
-        "gap-over-time": charts.gap_series_figure(data.gap.get("series") or [], unit=unit),
-    }
+    figures: dict[str, go.Figure] = {}
+    if wanted("frontier"):
+        figures["frontier"] = charts.frontier_figure(data.fit.models, unit=unit)
+    if wanted("gap-over-time"):
+        figures["gap-over-time"] = charts.gap_series_figure(data.gap.get("series") or [],
+                                                            unit=unit)  # fmt: skip
     for by, table in data.breakdowns.items():
-        figures[f"breakdown-{by}"] = charts.breakdown_figure(table, by=by, unit=unit)
+        if wanted(f"breakdown-{by}"):
+            figures[f"breakdown-{by}"] = charts.breakdown_figure(table, by=by, unit=unit)
     if data.sensitivity is not None:
         sens_unit = str(data.sensitivity.get("unit") or unit)
-        figures["sensitivity-tornado"] = charts.tornado_figure(
-            data.sensitivity.get("benchmarks") or [], unit=sens_unit
-        )
+        if wanted("sensitivity-tornado"):
+            figures["sensitivity-tornado"] = charts.tornado_figure(
+                data.sensitivity.get("benchmarks") or [], unit=sens_unit
+            )
         harness = data.sensitivity.get("harness") or {}
-        if harness.get("offsets"):
+        if harness.get("offsets") and wanted("harness-offsets"):
             figures["harness-offsets"] = charts.harness_figure(harness["offsets"], unit=sens_unit)
-    if data.compare is not None:
+    if data.compare is not None and wanted("compare-chain"):
         figures["compare-chain"] = charts.waterfall_figure(data.compare.get("chain") or [])
-    figures["benchmarks"] = charts.benchmarks_figure(data.fit.benchmarks, data.fit.models,
-                                                     unit=unit)  # fmt: skip
+    if wanted("benchmarks"):
+        figures["benchmarks"] = charts.benchmarks_figure(data.fit.benchmarks, data.fit.models,
+                                                         unit=unit)  # fmt: skip
     return figures
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -17,9 +20,11 @@ import pandas as pd
 
 from opengap import __version__
 from opengap.errors import (
+    MissingStore,
     OpengapError,
     RejectedRows,
     SchemaVersionError,
+    StoreInUse,
     UnknownBenchmark,
     UnknownModel,
 )
@@ -75,6 +80,55 @@ def score_key(model_id: str, benchmark_id: str, score: ScoreRecord) -> str:
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
 
 
+LOCK_WAIT = 5.0
+"""Seconds an open waits for a store another process holds (a writer, or the dashboard's
+short-lived read) before it fails with :class:`StoreInUse`; ``OPENGAP_LOCK_WAIT`` overrides."""
+
+
+def _lock_wait() -> float:
+    """Return ``OPENGAP_LOCK_WAIT`` (seconds) when set to a number >= 0, else :data:`LOCK_WAIT`."""
+    try:
+        seconds = float(os.environ.get("OPENGAP_LOCK_WAIT", LOCK_WAIT))
+    except ValueError:
+        return LOCK_WAIT
+    return seconds if 0 <= seconds < 3600 else LOCK_WAIT
+
+_LOCK_CONFLICT = re.compile(r"Could not set lock|Conflicting lock", re.IGNORECASE)
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def missing_store_message(path: Path) -> str:
+    """Return the one line saying that no store exists at ``path`` and how to create one."""
+    return f"no store at {path}; create it with `opengap init --db {path}`"
+
+
+def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file, retrying for ``wait`` seconds while another process locks it.
+
+    DuckDB lets one process write a file, or any number of processes read it, never both: a
+    lock conflict is retried with a growing pause (50 ms to 250 ms), then reported in one line.
+    """
+    deadline = time.monotonic() + wait
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:  # not a DuckDB file, or locked by another process
+            message = str(exc)
+            if not _LOCK_CONFLICT.search(message):
+                reason = message.splitlines()[0]
+                raise OpengapError(f"{path}: cannot open the store: {reason}") from None
+            if time.monotonic() + pause > deadline:
+                pid = _LOCK_PID.search(message)
+                holder = f"dashboard?, PID {pid.group(1)}" if pid else "dashboard?"
+                raise StoreInUse(
+                    f"{path} is in use by another opengap process ({holder}) and "
+                    f"stayed locked for {wait:g} s; retry when it has finished"
+                ) from None
+            time.sleep(pause)
+            pause = min(2 * pause, 0.25)
+
+
 class Store:
     """An opengap catalogue in one DuckDB file.
 
@@ -83,20 +137,27 @@ class Store:
     path : str or Path, optional
         The database file; by default ``--db``/``OPENGAP_DB``/the user data directory.
     read_only : bool
-        Open without write access (the dashboard does).
+        Open without write access (the dashboard and the read commands do); a missing file is
+        then :class:`MissingStore`, never created.
+    lock_wait : float, optional
+        Seconds to wait while another process holds the file (default :data:`LOCK_WAIT`, or
+        ``OPENGAP_LOCK_WAIT``).
     """
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        lock_wait: float | None = None,
+    ) -> None:
         self.path = resolve_db_path(path)
         if read_only and not self.path.exists():
-            Store(self.path).close()
+            raise MissingStore(missing_store_message(self.path))
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:  # not a DuckDB file, or locked by another process
-            reason = str(exc).splitlines()[0]
-            raise OpengapError(f"{self.path}: cannot open the store: {reason}") from None
+        wait = _lock_wait() if lock_wait is None else lock_wait
+        self.con = _connect(self.path, read_only, wait)
         try:
             if read_only and current_version(self.con) > SCHEMA_VERSION:
                 raise SchemaVersionError(_too_new(self.path, current_version(self.con)))

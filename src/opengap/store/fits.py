@@ -159,6 +159,31 @@ def list_fits(store: Store) -> pd.DataFrame:
     )
 
 
+_OVERVIEW_SQL = """
+WITH ranked AS (
+    SELECT c.fit_id, c.model_id, c.capability, m.name, m.weights,
+           row_number() OVER (PARTITION BY c.fit_id, m.weights
+                              ORDER BY c.capability DESC NULLS LAST, c.model_id) AS rank
+    FROM capabilities c LEFT JOIN models m ON m.model_id = c.model_id
+)
+SELECT f.fit_id, f.preset, f.scale, f.created_at,
+       (SELECT count(*) FROM capabilities c WHERE c.fit_id = f.fit_id) AS n_models,
+       (SELECT count(*) FROM benchmark_params b WHERE b.fit_id = f.fit_id) AS n_benchmarks,
+       coalesce(o.name, o.model_id) AS best_open, o.capability AS best_open_capability,
+       coalesce(c.name, c.model_id) AS best_closed, c.capability AS best_closed_capability
+FROM fits f
+LEFT JOIN ranked o ON o.fit_id = f.fit_id AND o.weights = 'open' AND o.rank = 1
+LEFT JOIN ranked c ON c.fit_id = f.fit_id AND c.weights = 'closed' AND c.rank = 1
+ORDER BY f.created_at DESC, f.fit_id
+"""
+
+
+def fit_overview(store: Store) -> pd.DataFrame:
+    """Return every stored fit, newest first: id, preset, scale, time, model and benchmark
+    counts, and the best open and best closed model with their capability."""
+    return store.query(_OVERVIEW_SQL)
+
+
 def fit_exists(store: Store, fit_id: str) -> bool:
     """Return whether a fit with exactly this id is stored."""
     row = store.con.execute("SELECT count(*) FROM fits WHERE fit_id = ?", [fit_id]).fetchone()

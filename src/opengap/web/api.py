@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from opengap.cli.common import to_jsonable
+from opengap.errors import NoFit
 from opengap.report.data import benchmark_table, provenance
 from opengap.web.errors import ERROR_RESPONSES
 from opengap.web.params import Domain, GapBy, GapMethod, ModelFilters, model_filters
@@ -56,87 +59,112 @@ Board = Annotated[Dashboard, Depends(dashboard)]
 Filters = Annotated[ModelFilters, Depends(model_filters)]
 
 
+def cached_json(request: Request, board: Board, build: Callable[[], Any]) -> Response:
+    """Return ``build()`` as JSON, serialised once per store state and URL."""
+    key = ("json", request.url.path, request.url.query)
+    body = board.cached(key, lambda: json.dumps(to_jsonable(build())).encode())
+    return Response(body, media_type="application/json")
+
+
 @router.get("/models", response_model=list[ModelRow])
-def api_models(board: Board, filters: Filters) -> Any:
+def api_models(request: Request, board: Board, filters: Filters) -> Any:
     """Every model matching the filters (all of them unless ``limit``), best first.
 
     Example: ``/api/models?weights=open&size=10-49B&limit=10``
     """
-    return to_jsonable(board.models(filters))
+    return cached_json(request, board, lambda: board.models(filters))
 
 
-@router.get("/models/{model_id:path}")
-def api_model(board: Board, model_id: ModelRef) -> dict[str, Any]:
+@router.get("/models/{model_id:path}", response_model=dict[str, Any])
+def api_model(request: Request, board: Board, model_id: ModelRef) -> Any:
     """One model: catalogue facts, model-card facts (unknown = null) and every score."""
-    found = board.model(model_id)
-    return {
-        "model": to_jsonable(found["model"]),
-        "card": to_jsonable(found["card"]),
-        "scores": to_jsonable(found["scores"]),
-        "fit_id": found["fit_id"],
-    }
+
+    def build() -> dict[str, Any]:
+        found = board.model(model_id)
+        return {"model": found["model"], "card": found["card"], "scores": found["scores"],
+                "fit_id": found["fit_id"]}  # fmt: skip
+
+    return cached_json(request, board, build)
 
 
-@router.get("/benchmarks")
+@router.get("/benchmarks", response_model=list[dict[str, Any]])
 def api_benchmarks(
+    request: Request,
     board: Board,
     domain: Annotated[Domain | None, Query(description="Only this domain.")] = None,
-) -> list[dict[str, Any]]:
+) -> Any:
     """Every benchmark, with its difficulty and slope in the latest fit (null when not fitted)."""
-    frame = board.benchmarks()
-    if domain is not None:
-        frame = frame.loc[frame["domain"] == domain]
-    result: list[dict[str, Any]] = to_jsonable(frame)
-    return result
+
+    def build() -> Any:
+        frame = board.benchmarks()
+        return frame if domain is None else frame.loc[frame["domain"] == domain]
+
+    return cached_json(request, board, build)
 
 
-@router.get("/fit")
-def api_fit(board: Board) -> dict[str, Any]:
+@router.get("/fit", response_model=dict[str, Any])
+def api_fit(request: Request, board: Board) -> Any:
     """The latest fit: every model and benchmark parameter, configuration and provenance."""
-    data = board.report_data()
-    out: dict[str, Any] = to_jsonable(data.fit.to_dict())
-    out["provenance"] = to_jsonable(provenance(data))
-    out["benchmark_table"] = to_jsonable(benchmark_table(data.fit))
-    return out
+
+    def build() -> dict[str, Any]:
+        data = board.report_data()
+        out: dict[str, Any] = to_jsonable(data.fit.to_dict())
+        out["provenance"] = to_jsonable(provenance(data))
+        out["benchmark_table"] = to_jsonable(benchmark_table(data.fit))
+        return out
+
+    return cached_json(request, board, build)
 
 
-@router.get("/gap")
+@router.get("/gap", response_model=dict[str, Any])
 def api_gap(
+    request: Request,
     board: Board,
     by: Annotated[GapBy, Query(description="weights (open vs closed) or a grouping.")] = (
         "weights"
     ),
     method: Annotated[GapMethod, Query(description="lag, catch-up or trend.")] = "lag",
-) -> dict[str, Any]:
+) -> Any:
     """The gap on the latest fit, as ``opengap gap --by BY --method METHOD --json`` prints it."""
-    result: dict[str, Any] = to_jsonable(board.gap(by, method))
-    return result
+    return cached_json(request, board, lambda: board.gap(by, method))
 
 
-@router.get("/breakdowns")
-def api_breakdowns(board: Board) -> dict[str, Any]:
-    """The gap by domain, country and size class (tables as arrays of rows)."""
-    result: dict[str, Any] = to_jsonable(board.breakdowns())
-    return result
+@router.get("/breakdowns", response_model=dict[str, Any])
+def api_breakdowns(request: Request, board: Board) -> Any:
+    """The gap by domain, country and size class (tables as arrays of rows).
+
+    Computed in the background on first request: until it is ready the answer is ``202``
+    ``{"status": "computing", "job": {…}}`` with ``Retry-After``.
+    """
+    return cached_json(request, board, board.breakdowns)
 
 
-@router.get("/compare")
-def api_compare(board: Board) -> dict[str, Any]:
+@router.get("/compare", response_model=dict[str, Any])
+def api_compare(request: Request, board: Board) -> Any:
     """Each evaluator's method on the store and the chain from CAISI's to Epoch's.
 
-    As ``opengap compare --json`` prints it; computed on first request (eight refits), then
-    cached.
+    As ``opengap compare --json`` prints it; computed in the background on first request
+    (eight refits), then cached: until it is ready the answer is ``202`` with ``Retry-After``.
     """
-    result: dict[str, Any] = to_jsonable(board.compare())
-    return result
+    return cached_json(request, board, board.compare)
 
 
-@router.get("/sensitivity")
-def api_sensitivity(board: Board) -> dict[str, Any]:
+@router.get("/sensitivity", response_model=dict[str, Any])
+def api_sensitivity(request: Request, board: Board) -> Any:
     """What moves the gap: leave-one-benchmark-out, subsets, harness offsets, widening.
 
-    Computed on first request (it refits the scale once per benchmark), then cached.
+    Computed in the background on first request (it refits the scale once per benchmark), then
+    cached: until it is ready the answer is ``202`` ``{"status": "computing", "job": {…}}``
+    with ``Retry-After``.
     """
-    result: dict[str, Any] = to_jsonable(board.sensitivity())
-    return result
+    return cached_json(request, board, board.sensitivity)
+
+
+@router.get("/jobs/fit")
+def api_fit_job(board: Board) -> dict[str, Any]:
+    """The fit started from the dashboard (``POST /jobs/fit``): status and progress."""
+    job = board.fit_job()
+    if job is None:
+        raise NoFit("no fit was started from the dashboard")
+    return job.to_dict()
 

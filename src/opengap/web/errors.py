@@ -17,12 +17,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from opengap.errors import NoFit, OpengapError, UnknownBenchmark, UnknownModel
+from opengap.errors import NoFit, OpengapError, StoreInUse, UnknownBenchmark, UnknownModel
+from opengap.web.state import Computing, Dashboard
 
 log = logging.getLogger("opengap.web")
 
 NOT_FOUND = (UnknownModel, UnknownBenchmark, NoFit)
-"""Library errors answered with 404; every other :class:`OpengapError` is a 422."""
+"""Library errors answered with 404; every other :class:`OpengapError` is a 422.
+
+On a page, a store without a fit answers the offer to fit instead; a result still being
+computed answers 202 with a page that refreshes every :data:`REFRESH_SECONDS`; a store another
+process keeps writing answers 503 (``Retry-After``)."""
+REFRESH_SECONDS = 2
 
 
 class ErrorBody(BaseModel):
@@ -70,6 +76,22 @@ def error_response(
     return HTMLResponse(page, status_code=status)
 
 
+def _job_page(
+    request: Request, status: int, heading: str, headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
+    """Return the page of a background job: computing (refreshing), offer to fit, or busy."""
+    values: dict[str, Any] = {"job": None, "offer_fit": False, "busy": False, "message": "",
+                              "db": "", "refresh": None, "back": request.url.path}  # fmt: skip
+    values.update(context)
+    page = request.app.state.templates.get_template("job.html").render(
+        nav=request.app.state.nav, request_path=request.url.path, title=heading,
+        heading=heading, **values,
+    )  # fmt: skip
+    return HTMLResponse(page, status_code=status,
+                        headers={"Cache-Control": "no-store", **(headers or {})})  # fmt: skip
+
+
 def _is_page(request: Request) -> bool:
     path = request.url.path
     if path == "/api":
@@ -100,11 +122,46 @@ def install(app: FastAPI) -> None:
             exc.detail)
         return error_response(request, exc.status_code, kind, message)
 
+    async def computing(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Computing)
+        job = exc.job.to_dict()
+        headers = {"Retry-After": str(REFRESH_SECONDS)}
+        if not _is_page(request):
+            return JSONResponse({"status": "computing", "job": job}, status_code=202,
+                                headers=headers)  # fmt: skip
+        return _job_page(request, 202, f"Computing {job['name']}…", headers=headers, job=job,
+                         refresh=REFRESH_SECONDS)  # fmt: skip
+
+    async def no_fit(request: Request, exc: Exception) -> Response:
+        board: Dashboard = request.app.state.dashboard
+        if not _is_page(request):
+            return error_response(request, 404, "NoFit", str(exc))
+        job = board.fit_job()
+        if job is not None and job.status == "running":
+            return _job_page(request, 202, "Fitting the capability scale…", job=job.to_dict(),
+                             refresh=REFRESH_SECONDS)  # fmt: skip
+        return _job_page(request, 200, "No fit yet", offer_fit=True, message=str(exc),
+                         db=str(board.path),
+                         job=job.to_dict() if job is not None else None)  # fmt: skip
+
+    async def busy(request: Request, exc: Exception) -> Response:
+        headers = {"Retry-After": str(REFRESH_SECONDS)}
+        if not _is_page(request):
+            body = ErrorResponse(error=ErrorBody(type="StoreInUse", message=str(exc),
+                                                 status=503))  # fmt: skip
+            return JSONResponse(body.model_dump(exclude_none=True), status_code=503,
+                                headers=headers)  # fmt: skip
+        return _job_page(request, 503, "The store is busy", headers=headers, busy=True,
+                         message=str(exc), refresh=REFRESH_SECONDS)  # fmt: skip
+
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("internal error on %s", request.url.path, exc_info=exc)
         return error_response(request, 500, "InternalError",
                               "internal error; see the server log")  # fmt: skip
 
+    app.add_exception_handler(Computing, computing)
+    app.add_exception_handler(NoFit, no_fit)
+    app.add_exception_handler(StoreInUse, busy)
     app.add_exception_handler(OpengapError, library_error)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(HTTPException, http_error)
