@@ -155,13 +155,13 @@ def models(
                     store, weights=weights, organization=organization, country=country,
                     license_class=license_class, search=search,
                 )  # fmt: skip
-    if conflicts:
-        emit(frame, json=json, csv=csv, title=f"{len(frame)} disagreements between sources",
-             limit=limit, wide=wide)  # fmt: skip
-        return
-    emit(frame, json=json, csv=csv, title=f"{len(frame)} models", limit=limit,
-         columns=MODEL_COLUMNS, formats={"params_total_b": SIZE, "params_active_b": SIZE},
-         wide=wide)  # fmt: skip
+        if conflicts:
+            emit(frame, json=json, csv=csv, title=f"{len(frame)} disagreements between sources",
+                 limit=limit, wide=wide)  # fmt: skip
+            return
+        emit(frame, json=json, csv=csv, title=f"{len(frame)} models", limit=limit,
+             columns=MODEL_COLUMNS, formats={"params_total_b": SIZE, "params_active_b": SIZE},
+             wide=wide)  # fmt: skip
 
 
 def benchmarks(
