@@ -164,7 +164,7 @@ def test_tables_show_names_not_ids_and_wide_shows_everything(
     assert "GPT-4 (0314)" in narrow and "gpt-4-0314" not in narrow
     llama = _run("models", "--db", str(snapshot_db), "--search", "Llama 2 13B").stdout
     assert "13.0" in llama  # Llama 2 13B: one format for billions of parameters
-    wide = _run("models", "--db", str(snapshot_db), "--limit", "3", "--wide").stdout
+    wide = _run("models", "--db", str(snapshot_db), "--search", "GPT-4 (0314)", "--wide").stdout
     assert "gpt-4-0314" in wide and "license_class" in wide and "base_model_id" in wide
     scores = _run("scores", "--db", str(snapshot_db), "--limit", "3").stdout
     assert "Amazon Nova Lite" in scores and "amazon-nova-lite" not in scores
