@@ -47,3 +47,7 @@ class NoFit(OpengapError):
 
 class BadArgument(OpengapError):
     """An argument out of its allowed range (a date outside the data, an unknown group...)."""
+
+
+class ConflictingData(OpengapError):
+    """An import contradicts itself or the store (e.g. a new ceiling below stored scores)."""

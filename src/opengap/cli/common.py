@@ -56,6 +56,7 @@ def open_store(db: str | None, *, read_only: bool = False) -> Iterator[Store]:
 
 def fail(message: str) -> None:
     """Print ``Error: message`` on stderr and exit with code 2."""
+    message = message.encode("utf-8", "backslashreplace").decode()  # paths that are not UTF-8
     err_console.print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 

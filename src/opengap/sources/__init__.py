@@ -11,7 +11,8 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
-from opengap.errors import MissingPath, UnknownKind
+from opengap.errors import UnknownKind
+from opengap.sources.checks import check_batch, check_input_path, display_path
 from opengap.sources.records import ImportBatch
 
 Reader = Callable[..., ImportBatch]
@@ -42,6 +43,7 @@ def read_path(
     """Read ``path`` as ``kind``; return the batch of records and rejected rows."""
     reader = reader_for(kind)
     target = Path(path)
-    if not target.exists():
-        raise MissingPath(f"{path}: no such file or directory")
-    return reader(target, model=model, benchmark=benchmark)
+    check_input_path(target)  # refuses FIFOs, devices, symlink loops before anything opens
+    batch = reader(target, model=model, benchmark=benchmark)
+    batch.path = display_path(batch.path)
+    return check_batch(batch)  # every reader's values range-checked the same way

@@ -17,6 +17,7 @@ import pandas as pd
 
 from opengap import __version__
 from opengap.errors import (
+    ConflictingData,
     OpengapError,
     RejectedRows,
     SchemaVersionError,
@@ -25,7 +26,7 @@ from opengap.errors import (
 )
 from opengap.names import alias_key
 from opengap.sources.records import ImportBatch, Rejected, ScoreRecord
-from opengap.store.location import resolve_db_path
+from opengap.store.location import check_db_path, resolve_db_path
 from opengap.store.schema import SCHEMA_VERSION, TABLES, current_version, migrate
 
 _MODEL_COLUMNS = [
@@ -86,13 +87,14 @@ class Store:
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = resolve_db_path(path)
+        check_db_path(self.path, create=True)  # FIFO, directory, not DuckDB: refused at once
         if read_only and not self.path.exists():
             Store(self.path).close()
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:  # not a DuckDB file, or locked by another process
+        except duckdb.Error as exc:  # corrupt, or locked by another process
             reason = str(exc).splitlines()[0]
             raise OpengapError(f"{self.path}: cannot open the store: {reason}") from None
         try:
@@ -228,6 +230,7 @@ class Store:
             import_id = int(self._first("SELECT coalesce(max(import_id), 0) + 1 FROM imports")[0])
             self._upsert_models(batch, import_id)
             self._upsert_benchmarks(batch, import_id)
+            self._check_ranges(batch)
             rejected = list(batch.rejected)
             _, score_rejects = self._insert_scores(batch, import_id)
             rejected.extend(score_rejects)
@@ -342,6 +345,45 @@ class Store:
         self.con.unregister("_bench_df")
         self._add_aliases("benchmark", aliases)
 
+    def _check_ranges(self, batch: ImportBatch) -> None:
+        """Refuse a batch whose benchmarks' new ceiling or chance contradicts stored scores.
+
+        Re-importing a benchmark with another ceiling re-checks its stored scores: when any
+        lies above the new ceiling (or the chance level is no longer below it) the import
+        raises :class:`ConflictingData` and, run inside the import's transaction, changes
+        nothing. Scores are never silently clipped or dropped.
+        """
+        ids = sorted({b.benchmark_id for b in batch.benchmarks})
+        if not ids:
+            return
+        marks = ", ".join("?" for _ in ids)
+        above = self.con.execute(
+            "SELECT b.benchmark_id, coalesce(b.ceiling, 1.0), count(*), max(s.value) "
+            "FROM scores s JOIN benchmarks b USING (benchmark_id) "
+            f"WHERE b.benchmark_id IN ({marks}) AND (b.ceiling IS NOT NULL OR b.is_fraction) "
+            "AND s.value > coalesce(b.ceiling, 1.0) + ? GROUP BY ALL ORDER BY 1 LIMIT 1",
+            [*ids, _TOLERANCE],
+        ).fetchall()
+        if above:
+            bench, top, n, highest = above[0]
+            raise ConflictingData(
+                f"{batch.path}: benchmark {bench!r} would get the ceiling {top:g}, but "
+                f"{n} stored score(s) lie above it (highest {highest:g}); nothing imported "
+                "(fix the ceiling, or remove those scores first)"
+            )
+        bad_chance = self.con.execute(
+            "SELECT benchmark_id, chance, coalesce(ceiling, 1.0) FROM benchmarks "
+            f"WHERE benchmark_id IN ({marks}) AND (ceiling IS NOT NULL OR is_fraction) "
+            "AND chance >= coalesce(ceiling, 1.0) ORDER BY 1 LIMIT 1",
+            ids,
+        ).fetchall()
+        if bad_chance:
+            bench, chance, top = bad_chance[0]
+            raise ConflictingData(
+                f"{batch.path}: benchmark {bench!r} would get chance {chance:g} not below its "
+                f"ceiling {top:g}; nothing imported"
+            )
+
     def _resolver(self, kind: str) -> dict[str, str]:
         """Return a dict from every id and alias key of ``kind`` to its id (for bulk lookups)."""
         table, id_col = _TABLE_OF[kind]
@@ -365,6 +407,8 @@ class Store:
         models, benches = self._resolver("model"), self._resolver("benchmark")
         ranges = self._score_ranges()
         rows: dict[str, dict[str, Any]] = {}
+        first: dict[str, str] = {}  # score key -> where the batch first gave it
+        conflicts: dict[str, str] = {}  # score key -> why its rows disagree
         rejected: list[Rejected] = []
         for i, score in enumerate(batch.scores):
             where = score.row or f"{batch.path}: score {i + 1}"
@@ -389,7 +433,16 @@ class Store:
                 score_key=key, model_id=model_id, benchmark_id=bench_id,
                 model_ref=score.model_ref or score.model,
             )  # fmt: skip
-            rows[key] = data
+            if key in rows:  # the same score twice: identical is kept once, else both rejected
+                differ = _disagreement(rows[key], data)
+                if differ:
+                    conflicts.setdefault(key, differ)
+                    rejected.append(Rejected(where, f"conflicts with {first[key]}: {differ}"))
+                continue
+            rows[key], first[key] = data, where
+        for key, differ in conflicts.items():
+            del rows[key]
+            rejected.append(Rejected(first[key], f"conflicts with a later row: {differ}"))
         if rows:
             frame = pd.DataFrame(list(rows.values()), columns=_SCORE_COLUMNS).astype(object)
             frame = frame.where(frame.notna(), None)
@@ -554,6 +607,17 @@ _SCORE_TYPES = {
     "value": "DOUBLE", "stderr": "DOUBLE", "n_items": "INTEGER", "eval_date": "DATE",
     "trusted": "BOOLEAN",
 }  # fmt: skip
+
+
+def _disagreement(earlier: dict[str, Any], later: dict[str, Any]) -> str | None:
+    """Return how two rows of the same score differ in what they measure, or None."""
+    for column in ("value", "stderr", "n_items", "eval_date"):
+        if earlier[column] != later[column]:
+            return (
+                f"same model, benchmark, source, row id, setting and harness but {column} "
+                f"{earlier[column]!r} vs {later[column]!r}"
+            )
+    return None
 
 
 def _cast_select(columns: list[str], types: dict[str, str]) -> str:
