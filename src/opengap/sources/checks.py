@@ -288,7 +288,7 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
     kept_scores = []
     for i, s in enumerate(batch.scores, 1):
         problem = _first(
-            None if alias_key(s.model) else f"model {s.model!r} names nothing",
+            None if alias_key(s.model) else f"model {s.model_ref or s.model!r} names nothing",
             None if alias_key(s.benchmark) else f"benchmark {s.benchmark!r} names nothing",
             number_problem(s.value, "value", minimum=None),
             number_problem(s.stderr, "stderr"),
