@@ -13,7 +13,8 @@ child reports its peak resident memory (``ru_maxrss``) and its resident memory j
 import (Python, numpy, pandas and DuckDB loaded). Printed per kind: file size, peak, baseline,
 ``ratio = (peak - baseline) / file size``, and the target (<= 5). Asserts nothing.
 
-Run: ``.venv/bin/python benchmarks/bench_memory.py [--mb 200] [--kind epoch-hub]``.
+Run: ``.venv/bin/python benchmarks/bench_memory.py [--mb 200] [--kind epoch-hub]``. On a
+shared machine start small (``--mb 20``): the child needs about ratio x size of memory.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
 
 def write_open_report(target: Path, size: int) -> None:
     """Write an epoch-open-report file of about ``size`` bytes, one new model per row."""
-    header, rows = _rows(DATA / "epoch-open-models-2024" / "benchmarks_with_model_accessibility.csv")
+    report = DATA / "epoch-open-models-2024"
+    header, rows = _rows(report / "benchmarks_with_model_accessibility.csv")
     system = header.index("System")
     body = [r for r in rows if r[system] != "Random chance"]
     chance = [r for r in rows if r[system] == "Random chance"]
