@@ -36,6 +36,7 @@ import queue
 import random
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -368,6 +369,9 @@ class Tally:
             self.examples[what].append(example)
 
 
+TALLY = Tally()  # module-level, so an interrupted run still prints what it counted
+
+
 def _targets(data: Path, only: str | None) -> list[tuple[str, Path]]:
     found = []
     for kind, pattern in TARGETS:
@@ -390,7 +394,7 @@ def fuzz(
     data: Path, per_file: int, timeout: float, only: str | None, say: Callable[[str], None]
 ) -> Tally:
     """Run every mutant of every target file; return the tally."""
-    tally = Tally()
+    tally = TALLY
     scratch = Path(tempfile.mkdtemp(prefix="fuzz-"))
     base = scratch / "base.duckdb"
     from opengap.store import Store  # the parent creates the empty store once
@@ -446,7 +450,9 @@ def fuzz(
                     else:
                         tally.add("bad values stored", f"{label}: not in the intact import: "
                                   f"{sorted(new)[:2]}")  # fmt: skip
-            say(f"{path.name}: {len(made)} mutants in {time.perf_counter() - started:.1f} s")
+            found = ", ".join(f"{w} {n}" for w, n in tally.counts.items() if n) or "all 0 so far"
+            took = time.perf_counter() - started
+            say(f"{path.name}: {len(made)} mutants in {took:.1f} s ({found})")
     finally:
         pool.close()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -462,8 +468,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    tally = fuzz(args.data, args.per_file, args.timeout, args.only,
-                 (lambda _: None) if args.quiet else print)  # fmt: skip
+    signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        say = (lambda _: None) if args.quiet else (lambda line: print(line, flush=True))
+        tally = fuzz(args.data, args.per_file, args.timeout, args.only, say)
+    except KeyboardInterrupt:
+        tally = TALLY
+        print("interrupted: the counts below cover the mutants run so far")
     print(f"mutants: {tally.mutants} ({time.perf_counter() - started:.0f} s)")
     for what in COUNTS:
         print(f"{what}: {tally.counts[what]}")
@@ -471,6 +482,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {example}")
     print(f"cut in the last cell (undetectable, not counted): {tally.undetectable}")
     return 1 if any(tally.counts[w] for w in COUNTS) else 0
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
