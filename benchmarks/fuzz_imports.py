@@ -21,7 +21,7 @@ a time limit. The script prints, over all mutants:
   whose last value is shorter (most real files have no final newline); such values are
   counted apart as ``cut in the last cell (undetectable)`` and do not count as bad.
 
-Run: ``.venv/bin/python benchmarks/fuzz_imports.py [--per-file 50] [--only SUBSTRING]
+Run: ``.venv/bin/python benchmarks/fuzz_imports.py [--per-file 50] [--only SUBSTRING ...]
 [--timeout 120] [--data ../shared/data]``. Exit status 1 when any of the five counts is not 0.
 """
 
@@ -372,11 +372,13 @@ class Tally:
 TALLY = Tally()  # module-level, so an interrupted run still prints what it counted
 
 
-def _targets(data: Path, only: str | None) -> list[tuple[str, Path]]:
+def _targets(data: Path, only: list[str] | str | None) -> list[tuple[str, Path]]:
+    if isinstance(only, str):
+        only = [only]
     found = []
     for kind, pattern in TARGETS:
         for path in sorted(data.glob(pattern)):
-            if only is None or only in str(path):
+            if not only or any(part in str(path) for part in only):
                 found.append((kind, path))
     return found
 
@@ -391,10 +393,15 @@ def _last_cell_cut(data: bytes, cut: int | None) -> bool:
 
 
 def fuzz(
-    data: Path, per_file: int, timeout: float, only: str | None, say: Callable[[str], None]
+    data: Path,
+    per_file: int,
+    timeout: float,
+    only: list[str] | str | None,
+    say: Callable[[str], None],
 ) -> Tally:
-    """Run every mutant of every target file; return the tally."""
-    tally = TALLY
+    """Run every mutant of every target file; return the tally (also kept in ``TALLY``)."""
+    global TALLY
+    tally = TALLY = Tally()
     scratch = Path(tempfile.mkdtemp(prefix="fuzz-"))
     base = scratch / "base.duckdb"
     from opengap.store import Store  # the parent creates the empty store once
@@ -464,7 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--per-file", type=int, default=50)
     parser.add_argument("--timeout", type=float, default=120.0)
-    parser.add_argument("--only", default=None, help="only files whose path contains this")
+    parser.add_argument(
+        "--only", action="append", help="only files whose path contains this (repeatable)"
+    )
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     started = time.perf_counter()

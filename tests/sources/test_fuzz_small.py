@@ -27,7 +27,7 @@ def test_mutants_are_many_and_distinct() -> None:
 
 def test_a_few_mutants_of_a_real_file_give_all_zero(shared_data: Path) -> None:
     fuzz = _script()
-    tally = fuzz.fuzz(shared_data, 8, 120.0, "external_benchmark_metr", lambda _: None)
+    tally = fuzz.fuzz(shared_data, 8, 120.0, ["external_benchmark_metr"], lambda _: None)
     assert tally.mutants == 8
     assert {what: tally.counts[what] for what in fuzz.COUNTS} == dict.fromkeys(fuzz.COUNTS, 0), (
         tally.examples
