@@ -16,7 +16,9 @@ a time limit. The script prints, over all mutants:
   number; a score outside [0, ceiling] of a fraction benchmark; a negative size, error or
   count; a date outside 1950..next year; an empty id), or -- for mutants that add no new
   value (truncations, dropped or repeated columns or rows, noise, encoding, line endings) --
-  a stored (model, benchmark, value) triple that importing the intact file does not store.
+  a stored (model, benchmark, value) triple that importing the intact file does not store
+  (for lm-eval samples the item scores are compared: their mean is derived, and a file cut at
+  a line end is a valid shorter file with another mean).
   A file cut inside the last cell of its last row is indistinguishable from a complete file
   whose last value is shorter (most real files have no final newline); such values are
   counted apart as ``cut in the last cell (undetectable)`` and do not count as bad.
@@ -236,6 +238,7 @@ def _worker(jobs: mp.Queue[Any], results: mp.Queue[Any], base_store: str) -> Non
 
     from opengap.cli import app
     from opengap.names import alias_key
+    from opengap.sources.lm_eval import SAMPLES_SOURCE
     from opengap.store import Store
     from opengap.store.schema import TABLES
 
@@ -292,7 +295,13 @@ def _worker(jobs: mp.Queue[Any], results: mp.Queue[Any], base_store: str) -> Non
         return problems
 
     def triples(store: Store) -> set[tuple[str, str, float]]:
-        rows = store.con.execute("SELECT model_id, benchmark_id, value FROM scores").fetchall()
+        # The mean of an lm-eval samples file is derived (a file cut at a line end is a valid,
+        # shorter file with another mean): its item scores are compared instead.
+        rows = store.con.execute(
+            "SELECT model_id, benchmark_id, value FROM scores WHERE source IS DISTINCT FROM ? "
+            "UNION ALL SELECT model_id, benchmark_id || ':' || item_id, score FROM responses",
+            [SAMPLES_SOURCE],
+        ).fetchall()
         return {
             (m, b, round(float(v), 9)) for m, b, v in rows if v is not None and math.isfinite(v)
         }

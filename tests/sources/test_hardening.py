@@ -397,3 +397,12 @@ def test_read_path_range_checks_every_reader(tmp_path: Path) -> None:
     batch = read_path("csv", folder)
     assert [m.model_id for m in batch.models] == ["ok"]
     assert "release_date 1900-01-01 is not a plausible date" in batch.rejected[0].reason
+
+
+def test_json_integer_of_two_million_digits_is_refused(tmp_path: Path, db: Path) -> None:
+    """Found by the fuzz script: int('9' * 2_000_000) raised ValueError through the CLI."""
+    samples = tmp_path / "m__x" / "samples_arc_2024-05-01T10-00-00.jsonl"
+    samples.parent.mkdir()
+    samples.write_text('{"doc_id": 0, "acc": ' + "9" * 2_000_000 + "}\n")
+    line = _error(_run("import", "lm-eval", str(samples), "--db", str(db)))
+    assert "line 1: not valid JSON" in line and "digits" in line

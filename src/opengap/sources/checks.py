@@ -173,7 +173,7 @@ def parse_json(text: str, where: str) -> Any:
         value = json.loads(text)
     except RecursionError:
         raise MalformedFile(f"{where}: JSON nested too deeply") from None
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or an integer of over 4,300 digits
         raise MalformedFile(f"{where}: not valid JSON ({exc})") from None
     if _depth_over(value, MAX_JSON_DEPTH):
         raise MalformedFile(f"{where}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
