@@ -51,9 +51,9 @@ def import_path(
     Returns the :class:`ImportResult` (counts and rejected rows). Re-importing the same content
     returns the earlier import unchanged.
     """
-    batch = sources.read_path(kind, path, model=model, benchmark=benchmark)
+    parts = sources.read_parts(kind, path, model=model, benchmark=benchmark)
     options = ";".join(f"{k}={v}" for k, v in (("model", model), ("benchmark", benchmark)) if v)
-    return store.apply_batch(batch, strict=strict, options=options)
+    return store.apply_batches(parts, strict=strict, options=options)
 
 
 def snapshot_available() -> bool:

@@ -55,3 +55,7 @@ class MissingStore(OpengapError):
 
 class StoreInUse(OpengapError):
     """Another process (an import, a fit, the dashboard) held the store for too long."""
+
+
+class ConflictingData(OpengapError):
+    """An import contradicts itself or the store (e.g. a new ceiling below stored scores)."""

@@ -342,7 +342,7 @@ def test_db_that_is_not_a_store(tmp_path: Path) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("not a database\n")
     line = _one_error_line(_run("models", "--db", str(text)))
-    assert line.startswith(f"Error: {text}: cannot open the store: IO Error: ")
+    assert line.startswith(f"Error: {text}: cannot open the store: ")
     assert "not a valid DuckDB database file" in line
     assert text.read_text() == "not a database\n"
 

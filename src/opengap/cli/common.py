@@ -118,6 +118,7 @@ def check_choice(option: str, value: str | None, allowed: Sequence[str]) -> str 
 
 def fail(message: str) -> None:
     """Print ``Error: message`` on stderr and exit with code 2."""
+    message = message.encode("utf-8", "backslashreplace").decode()  # paths that are not UTF-8
     err_console.print(f"Error: {clean(message)}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 

@@ -8,10 +8,11 @@ and raises :class:`opengap.errors.MalformedFile` when the file is not of its for
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from opengap.errors import MissingPath, UnknownKind
+from opengap.errors import UnknownKind
+from opengap.sources.checks import check_batch, check_input_path, display_path
 from opengap.sources.records import ImportBatch
 
 Reader = Callable[..., ImportBatch]
@@ -49,6 +50,29 @@ def read_path(
     """Read ``path`` as ``kind``; return the batch of records and rejected rows."""
     reader = reader_for(kind)
     target = Path(path)
-    if not target.exists():
-        raise MissingPath(f"{path}: no such file or directory")
-    return reader(target, model=model, benchmark=benchmark)
+    check_input_path(target)  # refuses FIFOs, devices, symlink loops before anything opens
+    batch = reader(target, model=model, benchmark=benchmark)
+    batch.path = display_path(batch.path)
+    return check_batch(batch)  # every reader's values range-checked the same way
+
+
+def read_parts(
+    kind: str, path: str | Path, *, model: str | None = None, benchmark: str | None = None
+) -> Iterator[ImportBatch]:
+    """Yield ``path`` read as ``kind`` in parts, for :meth:`opengap.store.Store.apply_batches`.
+
+    A reader that streams large files defines ``read_parts`` (same signature as ``read``,
+    yielding batches of bounded size); any other reader gives one part, its whole batch.
+    Every part is range-checked like :func:`read_path`'s batch.
+    """
+    reader_for(kind)  # an unknown kind raises here
+    module = importlib.import_module(f"opengap.sources.{KINDS[kind]}")
+    streaming = getattr(module, "read_parts", None)
+    if streaming is None:
+        yield read_path(kind, path, model=model, benchmark=benchmark)
+        return
+    target = Path(path)
+    check_input_path(target)
+    for part in streaming(target, model=model, benchmark=benchmark):
+        part.path = display_path(part.path)
+        yield check_batch(part)

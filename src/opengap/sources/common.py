@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import re
 from datetime import date, datetime
 from pathlib import Path
 
 from opengap.errors import MalformedFile
+from opengap.sources.checks import check_input_path, parse_json, read_csv_table
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%Y-%m", "%Y")
 
@@ -17,49 +16,26 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%Y-%m", "%Y")
 def read_csv_rows(path: Path, required: list[str] | None = None) -> list[dict[str, str]]:
     """Return a CSV file's rows as dicts (BOM stripped), checking required columns exist.
 
-    Raises :class:`MalformedFile` naming the file when it cannot be decoded or parsed,
-    or when a required column is missing.
+    Reads strictly (:func:`opengap.sources.checks.read_csv_table`): raises
+    :class:`MalformedFile` naming the file and line when it is not a regular file, cannot be
+    decoded or parsed, repeats or lacks a column, or has a short, long or cut row.
     """
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames
-            if not header:
-                raise MalformedFile(f"{path}: empty file, expected a CSV header")
-            missing = [c for c in (required or []) if c not in header]
-            if missing:
-                raise MalformedFile(
-                    f"{path}: not a valid file of this kind, missing column(s) "
-                    f"{', '.join(repr(m) for m in missing)}"
-                )
-            rows = []
-            for row in reader:
-                if None in row:
-                    raise MalformedFile(
-                        f"{path}: line {reader.line_num}: more fields than the header has"
-                    )
-                rows.append({k: (v or "").strip() for k, v in row.items()})
-            return rows
-    except UnicodeDecodeError as exc:
-        raise MalformedFile(f"{path}: not UTF-8 text ({exc.reason})") from exc
-    except csv.Error as exc:
-        raise MalformedFile(f"{path}: not parseable as CSV ({exc})") from exc
+    return [row for _, row in read_csv_table(path, required)]
 
 
 def read_json(path: Path) -> object:
     """Return a JSON file's content; :class:`MalformedFile` naming the file and the place where
-    it is truncated, malformed or not UTF-8 text.
+    it is truncated, malformed, nested too deep or not UTF-8 text (a BOM is allowed).
+
+    Reads through :func:`opengap.sources.checks.parse_json`, so a FIFO or a directory is refused
+    at once and pathological nesting is an error, not a crash.
     """
+    check_input_path(path, "file")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise MalformedFile(f"{path}: not UTF-8 text ({exc.reason})") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MalformedFile(
-            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from exc
+    return parse_json(text, str(path))
 
 
 def json_number(value: object) -> float | None:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from opengap.errors import MalformedFile
 from opengap.names import alias_key, make_id
+from opengap.sources.checks import read_csv_table
 from opengap.sources.common import parse_bool, parse_date, read_csv_rows
 from opengap.sources.known_benchmarks import canonical_benchmark
 from opengap.sources.records import (
@@ -264,9 +265,9 @@ def _model_ref(raw: str, hub: _Hub) -> str:
 
 # ---------------------------------------------------------------------------------- runs
 def _read_runs(path: Path, hub: _Hub) -> None:
-    rows = read_csv_rows(path, ["id", "task", "model", "Best score (across scorers)"])
-    hub.batch.rows_read += len(rows)
-    for i, row in enumerate(rows, 1):
+    rows = read_csv_table(path, ["id", "task", "model", "Best score (across scorers)"])
+    for i, (_, row) in enumerate(rows, 1):  # streamed: only the records are kept
+        hub.batch.rows_read += 1
         where = f"{path.name} row {i}"
         try:
             score = _run_score(row, hub, where)
@@ -333,17 +334,17 @@ def _read_external(path: Path, hub: _Hub) -> None:
     stem = path.stem[len(EXTERNAL_PREFIX) :]
     headline = HEADLINE.get(stem)
     if headline is None:
-        rows = read_csv_rows(path)
-        hub.batch.rows_read += len(rows)
-        for i in range(1, len(rows) + 1):
+        unknown = read_csv_rows(path)
+        hub.batch.rows_read += len(unknown)
+        for i in range(1, len(unknown) + 1):
             hub.batch.reject(
                 f"{path.name} row {i}", f"no headline score column is known for {path.name}"
             )
         return
-    rows = read_csv_rows(path, ["Model version", headline, "Source"])
-    hub.batch.rows_read += len(rows)
+    table = read_csv_table(path, ["Model version", headline, "Source"])
     bench_id = hub.benchmark(stem, stem.replace("_", "-"), fraction=stem not in NOT_FRACTION)
-    for i, row in enumerate(rows, 1):
+    for i, (_, row) in enumerate(table, 1):
+        hub.batch.rows_read += 1
         where = f"{path.name} row {i}"
         try:
             score = _external_score(row, stem, headline, bench_id, hub)

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from opengap.errors import MalformedFile
 from opengap.names import alias_key, make_id
-from opengap.sources.common import parse_date, parse_float, read_csv_rows
+from opengap.sources.checks import read_csv_table
+from opengap.sources.common import parse_date, parse_float
 from opengap.sources.known_benchmarks import canonical_benchmark
 from opengap.sources.records import (
     BenchmarkRecord,
@@ -44,6 +46,8 @@ SOURCE = "Epoch AI, How far behind are open models? (2024)"
 SOURCE_URL = "https://epoch.ai/blog/open-models-report"
 FILES = ("benchmarks_with_model_accessibility.csv", "gsm1k_with_model_accessibility.csv")
 RANDOM_CHANCE = "Random chance"
+#: Rows per part when the report is streamed (:func:`read_parts`).
+PART_ROWS = 5_000
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,24 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
     203
     """
     del model, benchmark
+    return next(_parts(path, None))
+
+
+def read_parts(
+    path: Path, *, model: str | None = None, benchmark: str | None = None
+) -> Iterator[ImportBatch]:
+    """Yield the report as :func:`read` does, streamed in parts of :data:`PART_ROWS` rows.
+
+    Memory stays bounded by a part, whatever the file's size. A model met again in a later
+    part (the GSM1k file names models of the first) only fills its gaps in the store, as it
+    does within one batch; the benchmarks, with the chance levels read so far, come with
+    every part.
+    """
+    del model, benchmark
+    yield from _parts(path, PART_ROWS)
+
+
+def _parts(path: Path, part_rows: int | None) -> Iterator[ImportBatch]:
     if path.is_dir():
         files = [path / name for name in FILES if (path / name).is_file()]
         if not files:
@@ -125,10 +147,19 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
         files, sha = [path], sha256_of(path)
     report = _Report(ImportBatch(kind=KIND, path=str(path), sha256=sha))
     for file in files:
-        _read_file(file, report)
-    report.batch.models = list(report.models.values())
-    report.batch.benchmarks = list(report.benchmarks.values())
-    return report.batch
+        for _ in _read_file(file, report, part_rows):
+            yield _cut(report)
+    yield _cut(report)
+
+
+def _cut(report: _Report) -> ImportBatch:
+    """Return the part read so far (with every benchmark) and start the next one."""
+    part = report.batch
+    part.models = list(report.models.values())
+    part.benchmarks = list(report.benchmarks.values())
+    report.batch = ImportBatch(kind=part.kind, path=part.path, sha256=part.sha256)
+    report.models = {}
+    return part
 
 
 def _combined_sha(files: list[Path]) -> str:
@@ -140,16 +171,19 @@ def _combined_sha(files: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def _read_file(file: Path, report: _Report) -> None:
-    rows = read_csv_rows(file, ["System", "Date", "Open/Closed"])
-    columns = [c for c in SCORE_COLUMNS if rows and c in rows[0]]
-    if rows and not columns:
-        raise MalformedFile(
-            f"{file}: not a file of Epoch's open-models report, no score column "
-            f"(expected one of {', '.join(repr(c) for c in SCORE_COLUMNS)})"
-        )
-    report.batch.rows_read += len(rows)
-    for i, row in enumerate(rows, 1):
+def _read_file(file: Path, report: _Report, part_rows: int | None) -> Iterator[None]:
+    """Read one file row by row; yield whenever ``part_rows`` rows make a part."""
+    columns: list[str] | None = None
+    in_part = 0
+    for i, (_, row) in enumerate(read_csv_table(file, ["System", "Date", "Open/Closed"]), 1):
+        if columns is None:
+            columns = [c for c in SCORE_COLUMNS if c in row]
+            if not columns:
+                raise MalformedFile(
+                    f"{file}: not a file of Epoch's open-models report, no score column "
+                    f"(expected one of {', '.join(repr(c) for c in SCORE_COLUMNS)})"
+                )
+        report.batch.rows_read += 1
         where = f"{file.name} row {i}"
         try:
             if alias_key(row["System"]) == alias_key(RANDOM_CHANCE):
@@ -158,6 +192,10 @@ def _read_file(file: Path, report: _Report) -> None:
                 _model_row(row, columns, report, where)
         except ValueError as exc:
             report.batch.reject(where, f"{row['System'] or '(no System)'}: {exc}")
+        in_part += 1
+        if part_rows is not None and in_part >= part_rows:
+            in_part = 0
+            yield
 
 
 def _values(row: dict[str, str], columns: list[str], report: _Report) -> dict[str, float]:

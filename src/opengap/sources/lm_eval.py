@@ -28,7 +28,6 @@ output about several is refused rather than merged under one name.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable
@@ -39,6 +38,7 @@ from typing import Any
 
 from opengap.errors import BadArgument, MalformedFile
 from opengap.names import make_id
+from opengap.sources.checks import check_input_path, display_path, load_json, parse_json
 from opengap.sources.known_benchmarks import canonical_benchmark
 from opengap.sources.records import (
     BenchmarkRecord,
@@ -254,15 +254,13 @@ def _read_samples(file: Path, batch: ImportBatch, names: _Names) -> None:
 
 def _jsonl(file: Path) -> Iterable[tuple[int, dict[str, Any]]]:
     """Yield (line number, object) for each non-blank line; MalformedFile on bad JSON."""
+    check_input_path(file, "file")
     try:
         with file.open(encoding="utf-8") as handle:
             for line, text in enumerate(handle, start=1):
                 if not text.strip():
                     continue
-                try:
-                    record = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise MalformedFile(f"{file}: line {line}: not valid JSON ({exc.msg})") from exc
+                record = parse_json(text, f"{display_path(file)}: line {line}")
                 if not isinstance(record, dict):
                     raise MalformedFile(f"{file}: line {line}: expected a JSON object")
                 yield line, record
@@ -294,10 +292,7 @@ def _setting(n_shot: Any, filter_name: str, metric: str) -> str | None:
 
 
 def _read_results(file: Path, batch: ImportBatch, names: _Names) -> None:
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MalformedFile(f"{file}: not valid JSON ({exc})") from exc
+    data = load_json(file)  # a regular file, UTF-8, not nested too deeply
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, dict):
         raise MalformedFile(f"{file}: no 'results' object (not lm-eval results)")
@@ -372,7 +367,12 @@ def _results_model(data: dict[str, Any]) -> str | None:
 def _results_date(data: dict[str, Any], file: Path) -> date | None:
     stamp = data.get("date")
     if isinstance(stamp, int | float) and not isinstance(stamp, bool):
-        return datetime.fromtimestamp(stamp, tz=UTC).date()
+        try:
+            return datetime.fromtimestamp(stamp, tz=UTC).date()
+        except (OverflowError, OSError, ValueError):
+            raise MalformedFile(
+                f"{display_path(file)}: 'date' {stamp!r} is not a time stamp"
+            ) from None
     match = _RESULTS.match(file.name)
     return _timestamp_date(match.group("ts")) if match else None
 
@@ -387,3 +387,4 @@ def _effective(raw: Any) -> int | None:
     if isinstance(raw, dict):
         raw = raw.get("effective", raw.get("original"))
     return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -20,6 +21,7 @@ import pandas as pd
 
 from opengap import __version__
 from opengap.errors import (
+    ConflictingData,
     MissingStore,
     OpengapError,
     RejectedRows,
@@ -31,7 +33,7 @@ from opengap.errors import (
 from opengap.names import alias_key, canonical_country, canonical_key
 from opengap.sources.records import ImportBatch, ModelRecord, Rejected, ScoreRecord
 from opengap.store import facts
-from opengap.store.location import resolve_db_path
+from opengap.store.location import check_db_path, resolve_db_path
 from opengap.store.schema import SCHEMA_VERSION, TABLES, current_version, migrate
 
 _MODEL_COLUMNS = [
@@ -113,7 +115,7 @@ def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnect
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:  # not a DuckDB file, or locked by another process
+        except duckdb.Error as exc:  # corrupt, not a DuckDB file, or locked by another process
             message = str(exc)
             if not _LOCK_CONFLICT.search(message):
                 reason = message.splitlines()[0]
@@ -152,6 +154,7 @@ class Store:
         lock_wait: float | None = None,
     ) -> None:
         self.path = resolve_db_path(path)
+        check_db_path(self.path, create=True)  # FIFO, directory, not DuckDB: refused at once
         if read_only and not self.path.exists():
             raise MissingStore(missing_store_message(self.path))
         if not read_only:
@@ -288,6 +291,19 @@ class Store:
         :class:`RejectedRows` and the store is left exactly as it was; that includes content
         imported earlier without ``strict`` that had rows rejected then.
         """
+        return self.apply_batches(iter([batch]), strict=strict, options=options)
+
+    def apply_batches(
+        self, parts: Iterator[ImportBatch], *, strict: bool = False, options: str = ""
+    ) -> ImportResult:
+        """Apply the parts of one import (a reader streaming a large file) in one transaction.
+
+        Every part has the kind, path and sha256 of the first. Parts are read lazily, so an
+        error in a later part of the file (or a strict rejection) rolls the whole import back.
+        Across parts, as within one batch: a model met again only fills its gaps, a score met
+        again with other values is rejected with its twin.
+        """
+        batch = next(parts)
         earlier = self.find_import(batch.kind, batch.sha256, options)
         if earlier is not None:
             if strict and earlier.rows_rejected:
@@ -300,25 +316,30 @@ class Store:
             raise _strict_error(batch.path, batch.rejected)
         with self.transaction() as con:
             import_id = int(self._first("SELECT coalesce(max(import_id), 0) + 1 FROM imports")[0])
-            self._merge_tentative(batch)
-            self._upsert_models(batch, import_id)
-            self._upsert_benchmarks(batch, import_id)
-            rejected = list(batch.rejected)
-            _, score_rejects = self._insert_scores(batch, import_id)
-            rejected.extend(score_rejects)
-            _, response_rejects = self._insert_responses(batch, import_id)
-            rejected.extend(response_rejects)
-            _, download_rejects = self._insert_downloads(batch, import_id)
-            rejected.extend(download_rejects)
-            rejected.extend(self._insert_prices(batch, import_id))
-            if strict and rejected:
-                raise _strict_error(batch.path, rejected)
+            rows_read = 0
+            rejected: list[Rejected] = []
+            seen_models: set[str] = set()
+            for part in chain([batch], parts):
+                rows_read += part.rows_read
+                rejected.extend(part.rejected)
+                if strict and rejected:
+                    raise _strict_error(batch.path, rejected)
+                self._merge_tentative(part)
+                self._upsert_models(part, import_id, seen_models)
+                self._upsert_benchmarks(part, import_id)
+                self._check_ranges(part)
+                rejected.extend(self._insert_scores(part, import_id)[1])
+                rejected.extend(self._insert_responses(part, import_id)[1])
+                rejected.extend(self._insert_downloads(part, import_id)[1])
+                rejected.extend(self._insert_prices(part, import_id))
+                if strict and rejected:
+                    raise _strict_error(batch.path, rejected)
             self._refresh_normalized()
-            accepted = batch.rows_read - len(rejected)
+            accepted = rows_read - len(rejected)
             con.execute(
                 "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    import_id, batch.kind, batch.path, batch.sha256, options, batch.rows_read,
+                    import_id, batch.kind, batch.path, batch.sha256, options, rows_read,
                     accepted, len(rejected), datetime.now(UTC).replace(tzinfo=None), __version__,
                 ],
             )
@@ -327,7 +348,7 @@ class Store:
             kind=batch.kind,
             path=batch.path,
             sha256=batch.sha256,
-            rows_read=batch.rows_read,
+            rows_read=rows_read,
             rows_accepted=accepted,
             rows_rejected=len(rejected),
             rejected=rejected,
@@ -387,7 +408,11 @@ class Store:
         batch.models = kept
         self._add_aliases("model", aliases)
 
-    def _upsert_models(self, batch: ImportBatch, import_id: int) -> None:
+    def _upsert_models(
+        self, batch: ImportBatch, import_id: int, seen: set[str] | None = None
+    ) -> None:
+        """Insert or update the batch's models; ``seen`` (ids an earlier part of this import
+        wrote) only get their gaps filled, as a model listed twice in one batch does."""
         if not batch.models:
             return
         # opengap's own csv format states ids exactly; every other source's model is matched
@@ -412,22 +437,29 @@ class Store:
             aliases.append((model_id, model_id, 0))
             extra = [record.model_id] if record.model_id != model_id else []
             aliases.extend((a, model_id, 1) for a in [record.name or "", *extra, *record.aliases])
-        frame = pd.DataFrame(list(merged.values()), columns=_MODEL_COLUMNS).astype(object)
-        frame = frame.where(frame.notna(), None)
-        frame["import_id"] = import_id
-        self.con.register("_model_df", frame)
-        updates = ", ".join(
-            f"{c} = coalesce(excluded.{c}, models.{c})" for c in _MODEL_COLUMNS[1:]
-        )
+        seen = set() if seen is None else seen
+        again = {i: m for i, m in merged.items() if i in seen}
+        first = {i: m for i, m in merged.items() if i not in seen}
         casts = _cast_select(_MODEL_COLUMNS, _MODEL_TYPES) + ", import_id"
-        self.con.execute(
-            f"INSERT INTO models SELECT {casts} FROM _model_df "
-            f"ON CONFLICT (model_id) DO UPDATE SET {updates}"
-        )
-        self.con.unregister("_model_df")
+        for records, newest_wins in ((first, True), (again, False)):
+            if not records:
+                continue
+            frame = pd.DataFrame(list(records.values()), columns=_MODEL_COLUMNS).astype(object)
+            frame = frame.where(frame.notna(), None)
+            frame["import_id"] = import_id
+            self.con.register("_model_df", frame)
+            pair = ("excluded.{c}, models.{c}") if newest_wins else ("models.{c}, excluded.{c}")
+            updates = ", ".join(f"{c} = coalesce({pair.format(c=c)})" for c in _MODEL_COLUMNS[1:])
+            self.con.execute(
+                f"INSERT INTO models SELECT {casts} FROM _model_df "
+                f"ON CONFLICT (model_id) DO UPDATE SET {updates}"
+            )
+            self.con.unregister("_model_df")
+        seen.update(merged)
         self._add_aliases("model", aliases)
         source = batch.fact_source or batch.kind
-        facts.write_facts(self.con, merged.items(), source, import_id)
+        facts.write_facts(self.con, first.items(), source, import_id)
+        facts.write_facts(self.con, again.items(), source, import_id, fill_only=True)
         facts.refresh_models(self.con)
 
     def _registered(self, known: dict[str, str], ref: str, *, effort: bool) -> str:
@@ -474,16 +506,72 @@ class Store:
         self.con.unregister("_bench_df")
         self._add_aliases("benchmark", aliases)
 
-    def _resolver(self, kind: str) -> dict[str, str]:
-        """Return a dict from every id and alias key of ``kind`` to its id (for bulk lookups)."""
+    def _check_ranges(self, batch: ImportBatch) -> None:
+        """Refuse a batch whose benchmarks' new ceiling or chance contradicts stored scores.
+
+        Re-importing a benchmark with another ceiling re-checks its stored scores: when any
+        lies above the new ceiling (or the chance level is no longer below it) the import
+        raises :class:`ConflictingData` and, run inside the import's transaction, changes
+        nothing. Scores are never silently clipped or dropped.
+        """
+        ids = sorted({b.benchmark_id for b in batch.benchmarks})
+        if not ids:
+            return
+        marks = ", ".join("?" for _ in ids)
+        above = self.con.execute(
+            "SELECT b.benchmark_id, coalesce(b.ceiling, 1.0), count(*), max(s.value) "
+            "FROM scores s JOIN benchmarks b USING (benchmark_id) "
+            f"WHERE b.benchmark_id IN ({marks}) AND (b.ceiling IS NOT NULL OR b.is_fraction) "
+            "AND s.value > coalesce(b.ceiling, 1.0) + ? GROUP BY ALL ORDER BY 1 LIMIT 1",
+            [*ids, _TOLERANCE],
+        ).fetchall()
+        if above:
+            bench, top, n, highest = above[0]
+            raise ConflictingData(
+                f"{batch.path}: benchmark {bench!r} would get the ceiling {top:g}, but "
+                f"{n} stored score(s) lie above it (highest {highest:g}); nothing imported "
+                "(fix the ceiling, or remove those scores first)"
+            )
+        bad_chance = self.con.execute(
+            "SELECT benchmark_id, chance, coalesce(ceiling, 1.0) FROM benchmarks "
+            f"WHERE benchmark_id IN ({marks}) AND (ceiling IS NOT NULL OR is_fraction) "
+            "AND chance >= coalesce(ceiling, 1.0) ORDER BY 1 LIMIT 1",
+            ids,
+        ).fetchall()
+        if bad_chance:
+            bench, chance, top = bad_chance[0]
+            raise ConflictingData(
+                f"{batch.path}: benchmark {bench!r} would get chance {chance:g} not below its "
+                f"ceiling {top:g}; nothing imported"
+            )
+
+    def _resolver(self, kind: str, refs: set[str] | None = None) -> dict[str, str]:
+        """Return a dict from ids and alias keys of ``kind`` to their id (for bulk lookups).
+
+        With ``refs`` (the names a batch uses), only what those names can resolve to is
+        loaded, so a large store or a streamed import never loads every alias.
+        """
         table, id_col = _TABLE_OF[kind]
-        mapping = {
-            str(k): str(t)
-            for k, t in self.con.execute(
+        if refs is None:
+            aliases = self.con.execute(
                 "SELECT alias_key, target_id FROM aliases WHERE kind = ?", [kind]
             ).fetchall()
-        }
-        for (ident,) in self.con.execute(f"SELECT {id_col} FROM {table}").fetchall():
+            ids = self.con.execute(f"SELECT {id_col} FROM {table}").fetchall()
+        else:
+            names = sorted(refs)
+            wanted = pd.DataFrame({"ref": names, "key": [alias_key(r) for r in names]})
+            self.con.register("_ref_df", wanted)
+            aliases = self.con.execute(
+                "SELECT alias_key, target_id FROM aliases "
+                "WHERE kind = ? AND alias_key IN (SELECT key FROM _ref_df)",
+                [kind],
+            ).fetchall()
+            ids = self.con.execute(
+                f"SELECT {id_col} FROM {table} WHERE {id_col} IN (SELECT ref FROM _ref_df)"
+            ).fetchall()
+            self.con.unregister("_ref_df")
+        mapping = {str(k): str(t) for k, t in aliases}
+        for (ident,) in ids:
             mapping[f"\x00{ident}"] = str(ident)
         return mapping
 
@@ -498,9 +586,12 @@ class Store:
     def _insert_scores(self, batch: ImportBatch, import_id: int) -> tuple[int, list[Rejected]]:
         if not batch.scores:
             return 0, []
-        models, benches = self._resolver("model"), self._resolver("benchmark")
+        models = self._resolver("model", {s.model for s in batch.scores})
+        benches = self._resolver("benchmark", {s.benchmark for s in batch.scores})
         ranges = self._score_ranges()
-        rows: dict[str, dict[str, Any]] = {}
+        rows: dict[str, tuple[int, str, str]] = {}  # score key -> (index, model id, bench id)
+        first: dict[str, str] = {}  # score key -> where the batch first gave it
+        conflicts: dict[str, str] = {}  # score key -> why its rows disagree
         rejected: list[Rejected] = []
         for i, score in enumerate(batch.scores):
             where = score.row or f"{batch.path}: score {i + 1}"
@@ -519,22 +610,76 @@ class Store:
                 )
                 continue
             key = score_key(model_id, bench_id, score)
+            if key in rows:  # the same score twice: identical is kept once, else both rejected
+                differ = _disagreement(batch.scores[rows[key][0]], score)
+                if differ:
+                    conflicts.setdefault(key, differ)
+                    rejected.append(Rejected(where, f"conflicts with {first[key]}: {differ}"))
+                continue
+            rows[key], first[key] = (i, model_id, bench_id), where
+        for key, differ in conflicts.items():
+            del rows[key]
+            rejected.append(Rejected(first[key], f"conflicts with a later row: {differ}"))
+        rejected.extend(self._drop_earlier_parts(batch, rows, import_id))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _SCORE_COLUMNS[3:])
+        keys = list(rows)
+        for start in range(0, len(keys), _FRAME_ROWS):  # bounded frames for large imports
+            frame = self._score_frame(batch, rows, keys[start : start + _FRAME_ROWS])
+            frame["import_id"] = import_id
+            self.con.register("_score_df", frame)
+            self.con.execute(self._score_insert_sql(updates))
+            self.con.unregister("_score_df")
+        return len(rows), rejected
+
+    @staticmethod
+    def _score_frame(
+        batch: ImportBatch, rows: dict[str, tuple[int, str, str]], keys: list[str]
+    ) -> pd.DataFrame:
+        records = []
+        for key in keys:
+            index, model_id, bench_id = rows[key]
+            score = batch.scores[index]
             data = {c: getattr(score, c, None) for c in _SCORE_COLUMNS}
             # model_ref keeps the model's name exactly as the source published it.
             data.update(
                 score_key=key, model_id=model_id, benchmark_id=bench_id,
                 model_ref=score.model_ref or score.model,
             )  # fmt: skip
-            rows[key] = data
-        if rows:
-            frame = pd.DataFrame(list(rows.values()), columns=_SCORE_COLUMNS).astype(object)
-            frame = frame.where(frame.notna(), None)
-            frame["import_id"] = import_id
-            self.con.register("_score_df", frame)
-            updates = ", ".join(f"{c} = excluded.{c}" for c in _SCORE_COLUMNS[3:])
-            self.con.execute(self._score_insert_sql(updates))
-            self.con.unregister("_score_df")
-        return len(rows), rejected
+            records.append(data)
+        frame = pd.DataFrame(records, columns=_SCORE_COLUMNS).astype(object)
+        return frame.where(frame.notna(), None)
+
+    def _drop_earlier_parts(
+        self, batch: ImportBatch, rows: dict[str, tuple[int, str, str]], import_id: int
+    ) -> list[Rejected]:
+        """Compare scores an earlier part of this import stored with this part's twins.
+
+        A twin with the same values is dropped from ``rows`` (kept once); one that disagrees
+        is dropped and the stored one deleted, both rejected. Only a streamed import has
+        earlier parts; for one batch this finds nothing.
+        """
+        if not rows or not self._first("SELECT 1 FROM scores WHERE import_id = ? LIMIT 1",
+                                       [import_id]):  # fmt: skip
+            return []
+        self.con.register("_key_df", pd.DataFrame({"score_key": list(rows)}))
+        stored = self.con.execute(
+            "SELECT score_key, value, stderr, n_items, eval_date FROM scores "
+            "JOIN _key_df USING (score_key) WHERE import_id = ?",
+            [import_id],
+        ).fetchall()
+        self.con.unregister("_key_df")
+        rejected = []
+        for key, value, stderr, n_items, eval_date in stored:
+            score = batch.scores[rows.pop(key)[0]]
+            twin = ScoreRecord(model="", benchmark="", value=value, stderr=stderr,
+                               n_items=n_items, eval_date=eval_date)  # fmt: skip
+            differ = _disagreement(twin, score)
+            if differ:
+                self.con.execute("DELETE FROM scores WHERE score_key = ?", [key])
+                where = score.row or batch.path
+                rejected.append(Rejected(where, f"conflicts with an earlier row: {differ}"))
+                rejected.append(Rejected(f"{batch.path}: the earlier row", differ))
+        return rejected
 
     def _score_ranges(self) -> dict[str, float]:
         """Return the top of the value range of each benchmark whose range is known.
@@ -679,6 +824,7 @@ _CANONICAL_PREFIX = "~"  # canonical keys in ``aliases`` (never an alias_key, wh
 _CANONICAL_PRIORITY = 2
 _TABLE_OF = {"model": ("models", "model_id"), "benchmark": ("benchmarks", "benchmark_id")}
 _TOLERANCE = 1e-9  # float noise allowed at the ends of a benchmark's value range
+_FRAME_ROWS = 20_000  # scores per DataFrame handed to DuckDB (bounds an import's memory)
 
 _MODEL_TYPES = {
     "release_date": "DATE", "params_total_b": "DOUBLE", "params_active_b": "DOUBLE",
@@ -692,6 +838,22 @@ _SCORE_TYPES = {
     "value": "DOUBLE", "stderr": "DOUBLE", "n_items": "INTEGER", "eval_date": "DATE",
     "trusted": "BOOLEAN", "cost_per_task_usd": "DOUBLE",
 }  # fmt: skip
+
+
+def _disagreement(earlier: ScoreRecord, later: ScoreRecord) -> str | None:
+    """Return how two rows of the same score differ in what they measure, or None."""
+    for column in ("value", "stderr", "n_items", "eval_date"):
+        a, b = getattr(earlier, column), getattr(later, column)
+        if a != b:
+            return (
+                f"same model, benchmark, source, row id, setting and harness but {column} "
+                f"{_shown(a)} vs {_shown(b)}"
+            )
+    return None
+
+
+def _shown(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _cast_select(columns: list[str], types: dict[str, str]) -> str:

@@ -98,8 +98,14 @@ def write_facts(
     rows: Iterable[tuple[str, dict[str, Any]]],
     source: str,
     import_id: int,
+    *,
+    fill_only: bool = False,
 ) -> None:
-    """Record the facts of (model_id, {field: value}) rows as given by ``source``."""
+    """Record the facts of (model_id, {field: value}) rows as given by ``source``.
+
+    With ``fill_only`` (a later part of one streamed import), facts this source already gave
+    are kept and only missing ones are added.
+    """
     facts = {
         (model_id, field): encode(field, data.get(field))
         for model_id, data in rows
@@ -112,9 +118,11 @@ def write_facts(
     if frame.empty:
         return
     con.register("_fact_df", frame)
+    on_conflict = ("DO NOTHING" if fill_only
+                   else "DO UPDATE SET value = excluded.value, import_id = excluded.import_id")
     con.execute(
         "INSERT INTO model_facts SELECT * FROM _fact_df ON CONFLICT (model_id, field, source) "
-        "DO UPDATE SET value = excluded.value, import_id = excluded.import_id"
+        + on_conflict
     )
     con.unregister("_fact_df")
 
