@@ -153,7 +153,7 @@ def _broken_atom(shared_data: Path, tmp_path: Path, name: str, text: str | None)
          "missing column"),
         ("atom-models",
          lambda d, t: _broken_atom(d, t, "models.csv", "org,model,modelId\na,b,c,d\n"),
-         "more fields"),
+         "a long row"),
         ("helm-models", lambda d, t: _write(t / "m.yaml", "models: [unclosed"), "not parseable"),
         ("helm-models", lambda d, t: _write(t / "m.yaml", "- a\n- b\n"), "no 'models:' list"),
         ("helm-models", lambda d, t: _write(t / "m.yaml", b"\xff\xfe"), "not UTF-8"),

@@ -224,6 +224,11 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
             batch.rows_read += 1
             _read_entry(batch, merged, ids, day, f"{file}: model {i}", entry)
     batch.models = list(merged.values())
+    # A later snapshot's value of a score replaces the earlier one (as importing the snapshots
+    # one by one would); scores it no longer lists are kept. Same identity as the store's.
+    latest = {(s.model, s.benchmark, s.source, s.source_ref, s.setting, s.harness): s
+              for s in batch.scores}  # fmt: skip
+    batch.scores = list(latest.values())
     return batch
 
 

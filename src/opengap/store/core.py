@@ -319,13 +319,16 @@ class Store:
             rows_read = 0
             rejected: list[Rejected] = []
             seen_models: set[str] = set()
+            # models are matched to those registered before this import began, so a streamed
+            # import files each model as one batch would (not under a model an earlier part made)
+            registered = self._resolver("model") if batch.kind != "csv" else {}
             for part in chain([batch], parts):
                 rows_read += part.rows_read
                 rejected.extend(part.rejected)
                 if strict and rejected:
                     raise _strict_error(batch.path, rejected)
                 self._merge_tentative(part)
-                self._upsert_models(part, import_id, seen_models)
+                self._upsert_models(part, import_id, seen_models, registered)
                 self._upsert_benchmarks(part, import_id)
                 self._check_ranges(part)
                 rejected.extend(self._insert_scores(part, import_id)[1])
@@ -409,15 +412,23 @@ class Store:
         self._add_aliases("model", aliases)
 
     def _upsert_models(
-        self, batch: ImportBatch, import_id: int, seen: set[str] | None = None
+        self,
+        batch: ImportBatch,
+        import_id: int,
+        seen: set[str] | None = None,
+        registered: dict[str, str] | None = None,
     ) -> None:
         """Insert or update the batch's models; ``seen`` (ids an earlier part of this import
-        wrote) only get their gaps filled, as a model listed twice in one batch does."""
+        wrote) only get their gaps filled, as a model listed twice in one batch does;
+        ``registered`` is the model resolver as the import began (default: the store's now)."""
         if not batch.models:
             return
         # opengap's own csv format states ids exactly; every other source's model is matched
         # to the models already registered (docs/data.md, "Alias rules").
-        known = self._resolver("model") if batch.kind != "csv" else {}
+        if registered is not None:
+            known = registered
+        else:
+            known = self._resolver("model") if batch.kind != "csv" else {}
         merged: dict[str, dict[str, Any]] = {}
         aliases: list[tuple[str, str, int]] = []
         for record in batch.models:
