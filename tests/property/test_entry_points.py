@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,12 +31,6 @@ METHODS = ("lag", "catch-up", "trend")
 GROUPINGS = ("weights", "country", "organization", "size", "license", "domain")
 PAGES = ("/", "/models", "/benchmarks", "/fit", "/gap", "/breakdowns", "/api", "/api/models",
          "/api/benchmarks", "/api/fit", "/api/gap", "/api/breakdowns")  # fmt: skip
-HARNESS_WORK = pytest.mark.xfail(
-    strict=False,
-    reason="harness work (H): sensitivity/report crash with `max() arg is an empty sequence` "
-    "when no model is scored under two harnesses, and jinja `offsets` is undefined when all "
-    "scores share one harness category",
-)
 FAST = settings(
     max_examples=3,
     deadline=None,
@@ -156,7 +149,6 @@ def test_every_dashboard_page_answers_without_a_500(catalogue: dict[str, Any]) -
                 assert response.status_code < 500, f"{page}: {response.status_code}"
 
 
-@HARNESS_WORK
 @FAST
 @given(catalogues())
 def test_sensitivity_report_and_its_page_never_crash(catalogue: dict[str, Any]) -> None:
