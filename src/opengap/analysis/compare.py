@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from opengap.analysis.intervals import Interval
+from opengap.analysis.intervals import Interval, flat_row
 
 
 @dataclass(frozen=True)
@@ -118,29 +118,17 @@ class CompareReport:
 
     def methods_table(self) -> pd.DataFrame:
         """Return the methods as a flat table (value, low, high per interval)."""
-        return pd.DataFrame([_flat(m.to_dict()) for m in self.methods])
+        return pd.DataFrame([flat_row(m.to_dict()) for m in self.methods])
 
     def chain_table(self) -> pd.DataFrame:
         """Return the chain as a flat table, one row per step."""
-        return pd.DataFrame([_flat(s.to_dict()) for s in self.chain])
+        return pd.DataFrame([flat_row(s.to_dict()) for s in self.chain])
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape of ``opengap compare --json``."""
         return {"methods": [m.to_dict() for m in self.methods],
                 "chain": [s.to_dict() for s in self.chain], "bootstrap": self.bootstrap,
                 "notes": list(self.notes), "headline": self.headline}  # fmt: skip
-
-
-def _flat(row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if isinstance(value, dict) and {"value", "ci_low", "ci_high"} <= set(value):
-            out[key] = value["value"]
-            out[f"{key}_low"] = value["ci_low"]
-            out[f"{key}_high"] = value["ci_high"]
-        elif not isinstance(value, list | dict):
-            out[key] = value
-    return out
 
 
 def _num(value: float) -> float | None:

@@ -115,3 +115,17 @@ def basic_interval(
 
 def _none(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
+
+
+def flat_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Return a result row for a table: each ``{value, ci_low, ci_high}`` as three columns
+    (``key``, ``key_low``, ``key_high``), nested lists and dicts left out."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, dict) and {"value", "ci_low", "ci_high"} <= set(value):
+            out[key] = value["value"]
+            out[f"{key}_low"] = value["ci_low"]
+            out[f"{key}_high"] = value["ci_high"]
+        elif not isinstance(value, list | dict):
+            out[key] = value
+    return out

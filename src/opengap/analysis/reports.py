@@ -38,7 +38,7 @@ from opengap.analysis.catchup import (
 )
 from opengap.analysis.frontier import FloatArray, best_index, from_days, month_ends, to_days
 from opengap.analysis.groups import UNKNOWN, group_labels, size_labels
-from opengap.analysis.intervals import Interval, basic_interval
+from opengap.analysis.intervals import Interval, basic_interval, flat_row
 from opengap.analysis.lag import Lag, gap_and_lag, lag_series
 from opengap.analysis.trend import Trend, trend_lag
 from opengap.errors import BadArgument
@@ -227,18 +227,7 @@ class GroupReport:
 
     def table(self) -> pd.DataFrame:
         """Return the rows as a flat table for printing."""
-        flat = []
-        for row in self.rows:
-            out: dict[str, Any] = {}
-            for key, value in row.items():
-                if isinstance(value, dict) and {"value", "ci_low", "ci_high"} <= set(value):
-                    out[key] = value["value"]
-                    out[f"{key}_low"] = value["ci_low"]
-                    out[f"{key}_high"] = value["ci_high"]
-                elif not isinstance(value, list | dict):
-                    out[key] = value
-            flat.append(out)
-        return pd.DataFrame(flat)
+        return pd.DataFrame([flat_row(row) for row in self.rows])
 
     def to_dict(self) -> dict[str, Any]:
         """Return ``{"method", "by", "versus", "at", "groups": [...], "headline", ...}``."""
