@@ -36,7 +36,6 @@ per-instance dict cannot be parsed, raises :class:`MalformedFile` naming the lea
 from __future__ import annotations
 
 import ast
-import json
 import math
 import re
 from pathlib import Path
@@ -44,6 +43,7 @@ from typing import Any
 
 from opengap.errors import MalformedFile
 from opengap.names import make_id
+from opengap.sources.checks import load_json
 from opengap.sources.common import parse_date
 from opengap.sources.records import (
     BenchmarkRecord,
@@ -92,12 +92,7 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
         raise MalformedFile(f"{file}: no such file (expected swebench.com's {FILE_NAME})")
     if file.stat().st_size > MAX_BYTES:
         raise MalformedFile(f"{file}: larger than {MAX_BYTES >> 20} MiB, not a leaderboard file")
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise MalformedFile(f"{file}: not UTF-8 text ({exc.reason})") from None
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise MalformedFile(f"{file}: not valid JSON ({exc})") from None
+    data = load_json(file)  # non-regular files, bad text, deep nesting: one clear error
     boards = data.get("leaderboards") if isinstance(data, dict) else None
     if not isinstance(boards, list) or not boards:
         raise MalformedFile(f"{file}: not a SWE-bench leaderboards file (no 'leaderboards' list)")
