@@ -24,8 +24,12 @@ compared.
 Best-versus-best mixes two questions: did we transcribe the publication right, and do
 different evaluators agree? The result therefore also reports the *same-publication* pairs:
 (model, benchmark) values that both sides attribute to the same publication (same source URL,
-arXiv abs/pdf/version variants folded together). Disagreement there is a transcription error
-on one side; disagreement elsewhere is usually a difference of harness or setting.
+arXiv abs/pdf/version variants folded together). A publication can print one model's score on
+one benchmark twice (0-shot and 10-shot, two tables); the question there is whether the other
+side read *our* number in that publication, so our best value from it is compared with the
+other side's value from it that is closest to ours. Disagreement there is then a transcription
+error on one side, or a setting of that publication only one side keeps; disagreement
+elsewhere is usually a difference of harness or setting.
 """
 
 from __future__ import annotations
@@ -100,7 +104,9 @@ class VerifyResult:
         two best values (see :func:`publication`).
     same_source : pandas.DataFrame
         The pairs both sides attribute to the same publication, compared within it: the
-        columns of ``pairs`` plus ``publication`` (the normalised source URL).
+        columns of ``pairs`` plus ``publication`` (the normalised source URL). ``ours`` is our
+        best value from that publication, ``theirs`` the other side's value from it that is
+        closest to ours.
     by_harness : pandas.DataFrame
         Per benchmark and pair of harnesses (:data:`HARNESS_COLUMNS`): the number of pairs,
         median and mean difference in points (ours − theirs) and the share of pairs within
@@ -211,9 +217,8 @@ def verify(
     ).dropna(subset=_KEYS)
     pairs = _compare(_best(our_scores, _KEYS), _best(their_scores, _KEYS), _KEYS, tolerance)
     by_source = [*_KEYS, "publication"]
-    same = _compare(
-        _best(our_scores, by_source), _best(their_scores, by_source), by_source, tolerance
-    )
+    our_best = _best(our_scores, by_source)
+    same = _compare(our_best, _closest(their_scores, our_best, by_source), by_source, tolerance)
     return VerifyResult(
         overlap=len(pairs),
         agree=int(pairs["agree"].sum()),
@@ -265,6 +270,21 @@ def _best(scores: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     )
     columns = [*keys, "value", *(["publication"] if "publication" not in keys else [])]
     return frame.drop_duplicates(keys)[columns].reset_index(drop=True)
+
+
+def _closest(theirs: pd.DataFrame, ours: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Return, per group of ``keys`` that ``ours`` holds, the value of ``theirs`` closest to ours.
+
+    Ties go to the larger value, so the answer does not depend on row order.
+    """
+    frame = theirs.dropna(subset=keys)[[*keys, "value"]].merge(
+        ours[[*keys, "value"]], on=keys, suffixes=("", "_ours")
+    )
+    frame["distance"] = (frame["value"] - frame["value_ours"]).abs()
+    frame = frame.sort_values(
+        [*keys, "distance", "value"], ascending=[*([True] * len(keys)), True, False]
+    )
+    return frame.drop_duplicates(keys)[[*keys, "value"]].reset_index(drop=True)
 
 
 def _compare(
