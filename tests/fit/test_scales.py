@@ -50,6 +50,25 @@ def test_elo_without_an_anchor_model_puts_1000_at_the_pinned_benchmark() -> None
     np.testing.assert_allclose(scale.apply_draws(draws), 1000.0 + ELO_PER_LOGIT * draws)
 
 
+def test_elo_task_unit_stretches_points_and_every_draw_alike() -> None:
+    """With k task logits per fitted logit, one fitted logit is k × 182 points; draws follow."""
+    caps = np.array([0.0, 1.0, -0.5])
+    scale = make_scale("elo", caps, ((0, 999.0),), unit=1.77)
+    out = scale.apply(caps)
+    assert out[0] == 999.0
+    assert out[1] - out[0] == pytest.approx(1.77 * ELO_PER_LOGIT)
+    draws = caps + np.array([[0.1, -0.2, 0.3], [0.0, 0.5, 0.0]])
+    scaled = scale.apply_draws(draws)
+    np.testing.assert_allclose(scaled[:, 0], 999.0)
+    np.testing.assert_allclose(scaled[:, 1] - scaled[:, 0],
+                               1.77 * ELO_PER_LOGIT * (draws[:, 1] - draws[:, 0]))  # fmt: skip
+    free = make_scale("elo", caps, unit=2.0)
+    assert free.apply(np.array([1.0]))[0] == pytest.approx(1000.0 + 2.0 * ELO_PER_LOGIT)
+    # eci and raw ignore the unit: their anchors (or the fit) set the unit
+    assert make_scale("eci", caps, ((0, 130.0), (1, 150.0)), unit=3.0).slope == 20.0
+    assert make_scale("raw", caps, unit=3.0).apply(caps).tolist() == caps.tolist()
+
+
 def test_raw_is_the_identity() -> None:
     caps = np.array([0.3, -2.0])
     np.testing.assert_array_equal(make_scale("raw", caps).apply(caps), caps)

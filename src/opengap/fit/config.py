@@ -55,6 +55,14 @@ CAISI_DOMAINS: tuple[tuple[str, str], ...] = (
     ("smt-2025", "mathematics"),
 )
 CAISI_SUITE = tuple(b for b, _ in CAISI_DOMAINS)
+# CAISI's Elo is per task ("a 3x increase in the odds of solving a given task"); opengap fits
+# benchmark-level success rates, which rise 1/k as steeply (the tasks' difficulties spread).
+# k measured on the one benchmark of CAISI's suite with public task-level results: SWE-bench
+# Verified, 25 runs × 500 tasks (../shared/data/swe-bench-leaderboards, per_instance_details),
+# Rasch fit with a difficulty prior of sd 5 (the least biased on synthetic tasks of that shape,
+# tests/fit/test_task_scale.py): k = 1.77 (1.70 with sd 3, 1.81 with sd 10; fitted spread
+# τ = 2.8 logits). See opengap.fit.task_scale and docs/fit.md.
+CAISI_TASK_LOGITS = 1.77
 ELO_PER_LOGIT_NOTE = "200/ln 3 points per logit: +200 points = 3x the odds of success"
 ELO_REFERENCE_VALUE = 1000.0
 
@@ -165,6 +173,10 @@ class FitConfig:
     benchmark_domains : tuple of (benchmark, domain)
         Domains used by ``benchmark-domain`` weighting instead of the catalogue's (an
         evaluator's own domains); benchmarks not listed keep the catalogue's.
+    task_logits_per_logit : float
+        ``elo``/``elo10`` scales: task-level logits per fitted logit, so the points are per
+        logit of one task's odds (an evaluator that fits tasks, like CAISI); 1 = per fitted
+        logit. See :mod:`opengap.fit.task_scale`.
     """
 
     preset: str = "default"
@@ -196,6 +208,7 @@ class FitConfig:
     gap_method: str | None = None
     gap_by: str | None = None
     benchmark_domains: tuple[tuple[str, str], ...] = ()
+    task_logits_per_logit: float = 1.0
     explicit: tuple[str, ...] = field(default=(), compare=False)
 
     def validate(self) -> FitConfig:
@@ -234,6 +247,10 @@ class FitConfig:
             ),
             (isinstance(self.common_slope, bool), "common_slope must be true or false"),
             (0.0 <= self.clip_eps < 0.5, f"clip_eps must be in [0, 0.5), got {self.clip_eps}"),
+            (
+                self.task_logits_per_logit > 0,
+                f"task_logits_per_logit must be > 0, got {self.task_logits_per_logit}",
+            ),
         ]
         for ok, message in checks:
             if not ok:
@@ -299,7 +316,10 @@ PRESETS: dict[str, FitConfig] = {
         benchmarks=CAISI_SUITE,
         prefer_sources=("CAISI",),  # CAISI's own runs, where a catalogue has them
         normalize=False,  # success rates on tasks, no chance correction
-        min_benchmarks=3,
+        # CAISI's IRT takes every model with results on part of its suite ("16 benchmarks
+        # across 35 models"; partial runs are filled in through the model). Two benchmarks is
+        # the least that leaves a model a residual to check; see docs/fit.md.
+        min_benchmarks=2,
         min_models=3,
         pin_benchmark="gpqa-diamond",
         # CAISI states no penalty; on a scale of fixed points per logit a ridge would compress
@@ -310,6 +330,7 @@ PRESETS: dict[str, FitConfig] = {
         common_slope=True,
         weighting="benchmark-domain",
         benchmark_domains=CAISI_DOMAINS,
+        task_logits_per_logit=CAISI_TASK_LOGITS,
         gap_method="caisi-trend",
         gap_by="country",
     ),

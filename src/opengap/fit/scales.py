@@ -34,6 +34,7 @@ class ScaleMap:
     anchors: tuple[tuple[int, float], ...]
     slope: float
     intercept: float
+    unit: float = 1.0  # elo/elo10: task-level logits per fitted logit (see make_scale)
 
     def apply(self, capability: FloatArray) -> FloatArray:
         """Map identified capabilities of the point fit to the scale."""
@@ -45,7 +46,7 @@ class ScaleMap:
         if not self.anchors:  # raw, or elo at the pinned benchmark: one fixed map
             fixed: FloatArray = self.intercept + self.slope * draws
             return fixed
-        slope, intercept = _coefficients(self.kind, self.anchors, draws)
+        slope, intercept = _coefficients(self.kind, self.anchors, draws, self.unit)
         out: FloatArray = intercept[:, None] + slope[:, None] * draws
         return out
 
@@ -64,14 +65,14 @@ class ScaleMap:
 
 
 def _coefficients(
-    kind: str, anchors: tuple[tuple[int, float], ...], caps: FloatArray
+    kind: str, anchors: tuple[tuple[int, float], ...], caps: FloatArray, unit: float = 1.0
 ) -> tuple[FloatArray, FloatArray]:
     """Return (slope, intercept) for each row of ``caps`` (n × n_models)."""
     n = caps.shape[0]
     if kind == "raw":
         return np.ones(n), np.zeros(n)
     if kind in POINTS_PER_LOGIT:
-        slope = np.full(n, POINTS_PER_LOGIT[kind])
+        slope = np.full(n, POINTS_PER_LOGIT[kind] * unit)
         (i1, v1) = anchors[0]
         return slope, v1 - slope * caps[:, i1]
     if kind == "eci":
@@ -89,6 +90,7 @@ def make_scale(
     anchors: tuple[tuple[int, float], ...] = (),
     *,
     reference_value: float = 1000.0,
+    unit: float = 1.0,
 ) -> ScaleMap:
     """Return the :class:`ScaleMap` of ``kind`` for identified capabilities and anchor indices.
 
@@ -102,6 +104,10 @@ def make_scale(
         Two anchors for ``eci``; at most one for ``elo``/``elo10``; none for ``raw``.
     reference_value : float
         ``elo``/``elo10`` without an anchor model: the value at the pinned benchmark's difficulty.
+    unit : float
+        ``elo``/``elo10`` only: task-level logits per fitted (benchmark-level) logit, so that the
+        points are per logit of one task's odds (:mod:`opengap.fit.task_scale`); 1 = the fitted
+        logits themselves. Ignored by ``raw`` and ``eci``.
 
     Raises
     ------
@@ -127,11 +133,13 @@ def make_scale(
         if len(anchors) > 1:
             raise BadConfiguration(f"the {kind} scale takes one anchor model, got {len(anchors)}")
         if not anchors:
-            return ScaleMap(kind, (), POINTS_PER_LOGIT[kind], reference_value)
+            return ScaleMap(kind, (), POINTS_PER_LOGIT[kind] * unit, reference_value, unit)
     elif kind == "raw":
         if anchors:
             raise BadConfiguration("the raw scale takes no anchors")
     else:
         raise BadConfiguration(f"unknown scale {kind!r} (choose from raw, eci, elo, elo10)")
-    slope, intercept = _coefficients(kind, anchors, caps)
-    return ScaleMap(kind, tuple(anchors), float(slope[0]), float(intercept[0]))
+    if kind not in POINTS_PER_LOGIT:
+        unit = 1.0
+    slope, intercept = _coefficients(kind, anchors, caps, unit)
+    return ScaleMap(kind, tuple(anchors), float(slope[0]), float(intercept[0]), unit)

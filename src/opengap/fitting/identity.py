@@ -52,7 +52,7 @@ def fit_id_of(
 _ID_NEUTRAL: dict[str, Any] = {
     "common_slope": False, "weighting": "none", "gap_method": None, "gap_by": None,
     "benchmark_domains": [], "release_dated_groups": False, "clip_eps": 0.0,
-    "prefer_sources": [],
+    "prefer_sources": [], "task_logits_per_logit": 1.0,
 }  # fmt: skip
 
 

@@ -107,7 +107,8 @@ def fit_observations(
     resolver = resolve_model or table_resolver(units, meta)
     kind, anchor_idx, anchor_list = resolve_scale(config, units, meta, resolver, notes)
     scale_map = make_scale(
-        kind, est.capability_, anchor_idx, reference_value=ELO_REFERENCE_VALUE
+        kind, est.capability_, anchor_idx, reference_value=ELO_REFERENCE_VALUE,
+        unit=config.task_logits_per_logit,
     )
     models = models_frame(est, scale_map, units, meta, m_idx, config, notes)
     order = np.argsort(-models["capability"].to_numpy(dtype=np.float64), kind="stable")

@@ -46,7 +46,8 @@ CHAIN: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("weighting", "benchmarks and domains equal → every score equal", ("weighting",)),
     ("slope model", "1PL (common slope) → 2PL", ("common_slope", "identification", "ridge",
                                                   "pin_benchmark")),
-    ("scale", "Elo (CAISI) → ECI (130/150 anchors)", ("scale", "anchors")),
+    ("scale", "Elo (CAISI) → ECI (130/150 anchors)", ("scale", "anchors",
+                                                      "task_logits_per_logit")),
     ("lag definition", "trend line (CAISI) → significance-aware lag (Epoch)", ()),
     ("harness correction", "none → one offset per harness category", ("offsets",)),
 )  # fmt: skip
