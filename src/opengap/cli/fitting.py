@@ -102,6 +102,11 @@ def fit(
         "--item-model", help="With --level items: 1pl, 2pl or 3pl.")] = "2pl",
     benchmark: Annotated[str | None, typer.Option(
         help="With --level items: only this benchmark's items.")] = None,
+    bootstrap_over: Annotated[str, typer.Option(
+        "--bootstrap-over", help="With --level items: resample items or models.")] = "items",
+    ray: Annotated[bool, typer.Option(
+        "--ray", help="With --level items: run the bootstrap draws on a Ray cluster "
+        "(RAY_ADDRESS, else a local one; pip install 'opengap[ray]').")] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -114,6 +119,8 @@ def fit(
     Example: opengap fit --preset eci --scale elo --anchor gpt-4o-2024-05-13=1000
 
     Example: opengap fit --preset caisi --scale elo10
+
+    Example: opengap fit --level items --bootstrap 200 --ray --json
     """
     if level not in ("benchmarks", "items"):
         with user_errors():
@@ -122,7 +129,8 @@ def fit(
         from opengap.cli.items import fit_items_command
 
         fit_items_command(db=db, json=json, model=item_model, benchmark=benchmark,
-                          bootstrap=bootstrap or 0, top=top)  # fmt: skip
+                          bootstrap=bootstrap or 0, top=top, bootstrap_over=bootstrap_over,
+                          ray=ray)  # fmt: skip
         return
     with user_errors(), open_store(db) as store, _progress(json) as progress:
         anchors = [fitting.parse_anchor(a) for a in anchor] if anchor else None
