@@ -104,6 +104,10 @@ def fit(
         help="With --level items: only this benchmark's items.")] = None,
     bootstrap_over: Annotated[str, typer.Option(
         "--bootstrap-over", help="With --level items: resample items or models.")] = "items",
+    impute_partial: Annotated[bool, typer.Option(
+        "--impute-partial", help="Benchmark level: give models with item responses but no "
+        "score an imputed full-benchmark score from the latest item fit (flagged imputed).")
+    ] = False,
     ray: Annotated[bool, typer.Option(
         "--ray", help="With --level items: run the bootstrap draws on a Ray cluster "
         "(RAY_ADDRESS, else a local one; pip install 'opengap[ray]').")] = False,
@@ -121,6 +125,8 @@ def fit(
     Example: opengap fit --preset caisi --scale elo10
 
     Example: opengap fit --level items --bootstrap 200 --ray --json
+
+    Example: opengap fit --impute-partial --scale raw
     """
     if level not in ("benchmarks", "items"):
         with user_errors():
@@ -137,7 +143,7 @@ def fit(
         result = fitting.run_fit(
             store, preset=preset, scale=scale, anchors=anchors, bootstrap=bootstrap,
             pin_benchmark=pin_benchmark, loss=loss, weighting=weighting,
-            common_slope=common_slope, progress=progress,
+            common_slope=common_slope, progress=progress, impute_partial=impute_partial,
         )  # fmt: skip
     if json:
         print_json(result.to_dict(top=None))
