@@ -24,7 +24,8 @@ import pandas as pd
 from opengap import __version__
 from opengap.errors import BadArgument, MalformedFile, NoFit, UnidentifiedFit
 from opengap.fit.adaptive import Z90, map_ability, next_items, predicted_score
-from opengap.fit.items import ItemResponseModel, bootstrap_abilities
+from opengap.fit.items import ItemResponseModel
+from opengap.fit.items_bootstrap import BACKENDS, OVER, bootstrap_item_fit
 from opengap.store import Store
 from opengap.store.item_fits import load_item_fit, save_item_fit
 
@@ -88,6 +89,8 @@ def fit_items(
     model: str = "2pl",
     harness: str | None = None,
     bootstrap: int = 0,
+    bootstrap_over: str = "items",
+    backend: str = "local",
     seed: int = 0,
     save: bool = True,
 ) -> ItemFit:
@@ -102,7 +105,11 @@ def fit_items(
     harness : str, optional
         Only responses run under this harness.
     bootstrap : int
-        Item-resampling refits for the abilities' 90% intervals (0: θ ± 1.645 SE).
+        Bootstrap refits for the abilities' 90% intervals (0: θ ± 1.645 SE).
+    bootstrap_over : {"items", "models"}
+        What the bootstrap resamples (:mod:`opengap.fit.items_bootstrap`).
+    backend : {"local", "ray"}
+        Where the draws run: this process, or a Ray cluster (same numbers for the same seed).
 
     Returns
     -------
@@ -115,6 +122,12 @@ def fit_items(
     """
     if model not in ITEM_MODELS:
         raise BadArgument(f"unknown item model {model!r} (choose from {', '.join(ITEM_MODELS)})")
+    if bootstrap_over not in OVER:
+        raise BadArgument(f"--bootstrap-over {bootstrap_over!r}: choose {' or '.join(OVER)}")
+    if backend not in BACKENDS:
+        raise BadArgument(f"bootstrap backend {backend!r}: choose {' or '.join(BACKENDS)}")
+    if bootstrap < 0:
+        raise BadArgument(f"--bootstrap must be 0 or more, not {bootstrap}")
     frame = _responses(store, benchmark, harness)
     if frame.empty:
         raise UnidentifiedFit(
@@ -129,6 +142,8 @@ def fit_items(
     floors = frame.groupby("item_key")["chance"].first().reindex(keys).to_numpy(float)
     config = {"model": model, "benchmark": benchmark, "harness": harness,
               "bootstrap": bootstrap, "seed": seed}  # fmt: skip
+    if bootstrap:
+        config["bootstrap_over"] = bootstrap_over
     estimator = ItemResponseModel(
         model="1pl" if model == "1pl" else "2pl",
         floor=np.clip(floors, 0.0, 0.95) if model == "3pl" else 0.0,
@@ -138,11 +153,14 @@ def fit_items(
                   n_items=keys.size)  # fmt: skip
     fit_seconds = time.perf_counter() - started
     theta, se = estimator.ability_, estimator.ability_se_
+    boot_info: dict[str, Any] = {}
     if bootstrap > 0:
-        draws = bootstrap_abilities(estimator, m_idx, i_idx, frame["score"].to_numpy(float),
-                                    n_boot=bootstrap, seed=seed)  # fmt: skip
-        low, high = np.percentile(draws, [5, 95], axis=0)
-        interval = "item-resampling bootstrap, 5th–95th percentile"
+        boot = bootstrap_item_fit(estimator, m_idx, i_idx, frame["score"].to_numpy(float),
+                                  n_boot=bootstrap, seed=seed, over=bootstrap_over,
+                                  backend=backend)  # fmt: skip
+        low, high = boot.interval(0.90)
+        interval = f"{bootstrap_over}-resampling bootstrap ({bootstrap} draws), 5th–95th percentile"
+        boot_info = {"bootstrap_seconds": round(boot.seconds, 4), "bootstrap_backend": backend}
     else:
         low, high = theta - Z90 * se, theta + Z90 * se
         interval = "θ ± 1.645 SE (conditional on the items)"
@@ -176,7 +194,7 @@ def fit_items(
         "benchmarks": sorted(set(bench_ids)), "converged": bool(estimator.converged_),
         "n_iter": int(estimator.n_iter_), "fit_seconds": round(fit_seconds, 4),
         "interval": interval, "link": link,
-        "misfit_items": int(np.sum(estimator.outfit_ > 1.3)),
+        "misfit_items": int(np.sum(estimator.outfit_ > 1.3)), **boot_info,
     }  # fmt: skip
     provenance = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),

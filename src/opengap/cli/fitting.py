@@ -102,6 +102,15 @@ def fit(
         "--item-model", help="With --level items: 1pl, 2pl or 3pl.")] = "2pl",
     benchmark: Annotated[str | None, typer.Option(
         help="With --level items: only this benchmark's items.")] = None,
+    bootstrap_over: Annotated[str, typer.Option(
+        "--bootstrap-over", help="With --level items: resample items or models.")] = "items",
+    impute_partial: Annotated[bool, typer.Option(
+        "--impute-partial", help="Benchmark level: give models with item responses but no "
+        "score an imputed full-benchmark score from the latest item fit (flagged imputed).")
+    ] = False,
+    ray: Annotated[bool, typer.Option(
+        "--ray", help="With --level items: run the bootstrap draws on a Ray cluster "
+        "(RAY_ADDRESS, else a local one; pip install 'opengap[ray]').")] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -114,6 +123,10 @@ def fit(
     Example: opengap fit --preset eci --scale elo --anchor gpt-4o-2024-05-13=1000
 
     Example: opengap fit --preset caisi --scale elo10
+
+    Example: opengap fit --level items --bootstrap 200 --ray --json
+
+    Example: opengap fit --impute-partial --scale raw
     """
     if level not in ("benchmarks", "items"):
         with user_errors():
@@ -122,14 +135,15 @@ def fit(
         from opengap.cli.items import fit_items_command
 
         fit_items_command(db=db, json=json, model=item_model, benchmark=benchmark,
-                          bootstrap=bootstrap or 0, top=top)  # fmt: skip
+                          bootstrap=bootstrap or 0, top=top, bootstrap_over=bootstrap_over,
+                          ray=ray)  # fmt: skip
         return
     with user_errors(), open_store(db) as store, _progress(json) as progress:
         anchors = [fitting.parse_anchor(a) for a in anchor] if anchor else None
         result = fitting.run_fit(
             store, preset=preset, scale=scale, anchors=anchors, bootstrap=bootstrap,
             pin_benchmark=pin_benchmark, loss=loss, weighting=weighting,
-            common_slope=common_slope, progress=progress,
+            common_slope=common_slope, progress=progress, impute_partial=impute_partial,
         )  # fmt: skip
     if json:
         print_json(result.to_dict(top=None))

@@ -34,6 +34,8 @@ def run_fit(
     seed: int | None = None,
     weighting: str | None = None,
     common_slope: bool | None = None,
+    impute_partial: bool = False,
+    item_fit_id: str | None = None,
     save: bool = True,
     progress: Progress | None = None,
 ) -> FitResult:
@@ -65,6 +67,11 @@ def run_fit(
         Equal total weight per benchmark (and domain); default the preset's.
     common_slope : bool, optional
         One slope shared by every benchmark (1PL); default the preset's.
+    impute_partial : bool
+        Add imputed full-benchmark scores for models with item responses but no score
+        (:mod:`opengap.fitting.imputation`), flagged imputed in the record.
+    item_fit_id : str, optional
+        The item fit that imputes (default: the latest).
     save : bool
         Store the fit (keyed by its fit id).
     progress : callable, optional
@@ -95,19 +102,29 @@ def run_fit(
     if benchmarks is not None:
         options["benchmarks"] = tuple(store.resolve_benchmark(b) for b in benchmarks)
     config = resolve_config(preset, **options)
-    return refit(store, config, save=save, progress=progress)
+    return refit(store, config, save=save, progress=progress, impute_partial=impute_partial,
+                 item_fit_id=item_fit_id)  # fmt: skip
 
 
 def refit(
-    store: Store, config: FitConfig, *, save: bool = False, progress: Progress | None = None
-) -> FitResult:
+    store: Store, config: FitConfig, *, save: bool = False, progress: Progress | None = None,
+    impute_partial: bool = False, item_fit_id: str | None = None,
+) -> FitResult:  # fmt: skip
     """Fit the store's scores with a complete configuration (by default without saving).
 
     The gap engine's sensitivity analyses call this with a stored fit's ``config`` changed by
     ``dataclasses.replace`` (another benchmark subset, harness offsets, no bootstrap).
     """
     config = config.validate()
-    result = refit_catalogue(Catalogue.read(store, config), config, progress=progress)
+    catalogue = Catalogue.read(store, config)
+    if impute_partial:
+        from dataclasses import replace
+
+        from opengap.fitting.imputation import imputed_scores
+
+        catalogue = replace(catalogue, imputed=imputed_scores(store, catalogue.scores,
+                                                              item_fit_id=item_fit_id))
+    result = refit_catalogue(catalogue, config, progress=progress)
     if save:
         save_fit(store, result)
     return result
@@ -127,6 +144,8 @@ class Catalogue:
     imports: pd.DataFrame
     names: Mapping[str, str | None]
     """Model name -> model id (or None) for every anchor name a fit may look up."""
+    imputed: pd.DataFrame | None = None
+    """Imputed scores (:func:`opengap.fitting.imputation.imputed_scores`) fitted as scores."""
 
     @classmethod
     def read(cls, store: Store, *configs: FitConfig) -> Catalogue:
@@ -158,9 +177,12 @@ def refit_catalogue(
     config = config.validate()
     if catalogue.scores.empty:
         raise BadConfiguration("the store holds no scores; import some first (opengap import …)")
-    selection = select(
-        catalogue.scores.copy(), catalogue.models.copy(), catalogue.benchmarks.copy(), config
-    )
+    scores = catalogue.scores.copy()
+    imputed = catalogue.imputed
+    if imputed is not None and not imputed.empty:
+        scores = pd.concat([scores, imputed[[c for c in scores.columns if c in imputed]]],
+                           ignore_index=True)  # fmt: skip
+    selection = select(scores, catalogue.models.copy(), catalogue.benchmarks.copy(), config)
     if selection.observations.empty:
         raise BadConfiguration(
             f"no scores are left after the {config.preset!r} preset's filters "
@@ -174,7 +196,7 @@ def refit_catalogue(
         return selection.model_to_unit.get(found, found)
 
     imports = catalogue.imports
-    return fit_observations(
+    result = fit_observations(
         selection.observations,
         config,
         models_meta=selection.units,
@@ -187,6 +209,46 @@ def refit_catalogue(
             drop=True
         ),
     )
+    if imputed is not None:
+        mark_imputed(result, selection.observations, imputed)
+    return result
+
+
+def mark_imputed(result: FitResult, chosen: pd.DataFrame, imputed: pd.DataFrame) -> None:
+    """Flag the fit's imputed observations, list them in its provenance, and note them."""
+    from opengap.fitting.imputation import flag_observations
+
+    flags = flag_observations(result.observations, chosen, imputed)
+    result.observations["imputed"] = flags
+    used = result.observations.loc[flags, ["model_id", "benchmark_id", "harness"]]
+    keys = set(zip(chosen["model_id"], chosen["benchmark_id"], chosen["source_model_id"],
+                   strict=True))  # fmt: skip
+    sources = {(u, b): m for u, b, m in keys}
+    listed = []
+    for unit, bench in zip(used["model_id"], used["benchmark_id"], strict=True):
+        row = imputed[(imputed["model_id"] == sources.get((unit, bench), unit))
+                      & (imputed["benchmark_id"] == bench)]  # fmt: skip
+        if row.empty:
+            continue
+        r = row.sort_values("value", ascending=False).iloc[0]
+        listed.append({
+            "model_id": str(r["model_id"]), "unit": str(unit), "benchmark_id": str(bench),
+            "value": float(r["value"]), "low": float(r["imputed_low"]),
+            "high": float(r["imputed_high"]), "se": float(r["imputed_se"]),
+            "n_answered": int(r["n_answered"]), "n_calibrated": int(r["n_calibrated"]),
+            "item_fit_id": str(r["item_fit_id"]),
+        })  # fmt: skip
+    result.provenance["imputed_scores"] = listed
+    result.provenance["impute_partial"] = True
+    if listed:
+        shown = ", ".join(f"{d['unit']} on {d['benchmark_id']}" for d in listed[:5])
+        more = f" and {len(listed) - 5} more" if len(listed) > 5 else ""
+        result.notes.append(
+            f"{len(listed)} score(s) imputed from item fit {listed[0]['item_fit_id']} "
+            f"(partial runs predicted through the item model): {shown}{more}"
+        )
+    else:
+        result.notes.append("--impute-partial: no model had item responses without a score")
 
 
 def catalogue_state(store: Store) -> tuple[Any, ...]:

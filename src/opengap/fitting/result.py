@@ -111,6 +111,8 @@ class FitResult:
     def to_dict(self, *, top: int | None = None) -> dict[str, Any]:
         """Return the JSON shape of ``opengap fit --json`` (models limited to ``top`` if given)."""
         models = self.models if top is None else self.models.head(top)
+        extra = ({"imputed_scores": to_json(self.provenance["imputed_scores"])}
+                 if "imputed_scores" in self.provenance else {})  # fmt: skip
         return {
             "fit_id": self.fit_id,
             "preset": self.preset,
@@ -138,6 +140,7 @@ class FitResult:
             ],
             "diagnostics": to_json(self.diagnostics),
             "config": self.config.to_dict(),
+            **extra,
         }
 
 

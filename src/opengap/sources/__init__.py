@@ -32,6 +32,7 @@ KINDS: dict[str, str] = {
     "atom-models": "atom_models",
     "helm-models": "helm_models",
     "downloads": "downloads",
+    "inspect": "inspect_logs",
 }
 
 

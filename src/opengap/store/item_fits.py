@@ -89,3 +89,16 @@ def load_item_fit(store: Store, fit_id: str | None = None, *, benchmark: str | N
         [chosen],
     )
     return record, abilities, items
+
+
+def responses_on_items(store: Store, fit_id: str) -> pd.DataFrame:
+    """Return the responses on the items ``fit_id`` calibrated (model, benchmark, item, harness,
+    score, import_id), with the benchmark's chance, ceiling and is_fraction."""
+    return store.query(
+        "SELECT r.model_id, r.benchmark_id, r.item_id, r.harness, r.score, r.import_id, "
+        "b.chance, b.ceiling, b.is_fraction FROM responses r "
+        "JOIN item_params p ON p.fit_id = ? AND p.benchmark_id = r.benchmark_id "
+        "AND p.item_id = r.item_id JOIN benchmarks b ON b.benchmark_id = r.benchmark_id "
+        "ORDER BY r.model_id, r.benchmark_id, r.harness, r.item_id",
+        [fit_id],
+    )
