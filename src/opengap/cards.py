@@ -56,6 +56,8 @@ class ModelCard:
         The licence as a source names it, and its class (permissive | open-restricted | closed).
     params_total_b, params_active_b : float or None
         Parameters in billions (active: per token, for mixture-of-experts models).
+    base_model_id : str or None
+        The model it was fine-tuned or derived from, where a source names one.
     fit_id : str or None
         The fit the capability facts come from (the latest unless one was chosen).
     in_fit : bool
@@ -102,6 +104,7 @@ class ModelCard:
     license_class: str | None
     params_total_b: float | None
     params_active_b: float | None
+    base_model_id: str | None = None
     fit_id: str | None = None
     in_fit: bool = False
     not_in_fit_reason: str | None = None
@@ -174,7 +177,7 @@ def card(
     row = models.loc[models["model_id"] == model_id].iloc[0]
     facts = {k: _value(row[k]) for k in (
         "name", "organization", "country", "release_date", "weights", "license",
-        "license_class", "params_total_b", "params_active_b")}  # fmt: skip
+        "license_class", "params_total_b", "params_active_b", "base_model_id")}  # fmt: skip
     result = ModelCard(model_id=model_id, **facts, size_edges=[float(e) for e in size_edges])
     result.scores = [
         {str(k): _value(v) for k, v in r.items()}

@@ -71,7 +71,7 @@ def test_model_page_shows_the_card_with_unknowns(client: TestClient) -> None:
     assert '<h1 id="model-name">Open Seven</h1>' in html
     assert "<tr><th>Origin country</th><td>unknown</td></tr>" in html
     assert "<tr><th>Tooling support</th><td>unknown</td></tr>" in html
-    assert "<tr><th>On the capability-vs-size Pareto front</th><td>unknown</td></tr>" in html
+    assert "<tr><th>On the capability-vs-active-parameters front</th><td>unknown</td></tr>" in html
     assert "90% CI" in html
     assert 'id="chart-scores"' in html
 

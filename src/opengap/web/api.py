@@ -77,14 +77,25 @@ def api_models(request: Request, board: Board, filters: Filters) -> Any:
 
 @router.get("/models/{model_id:path}", response_model=dict[str, Any])
 def api_model(request: Request, board: Board, model_id: ModelRef) -> Any:
-    """One model: catalogue facts, model-card facts (unknown = null) and every score."""
+    """One model: its explorer row, its card (as ``/api/cards/{id}``) and every score."""
 
     def build() -> dict[str, Any]:
         found = board.model(model_id)
-        return {"model": found["model"], "card": found["card"], "scores": found["scores"],
+        card = found["card"].to_dict()
+        return {"model": found["model"], "card": card, "scores": card["scores"],
                 "fit_id": found["fit_id"]}  # fmt: skip
 
     return cached_json(request, board, build)
+
+
+@router.get("/cards/{model_id:path}", response_model=dict[str, Any])
+def api_card(request: Request, board: Board, model_id: ModelRef) -> Any:
+    """One model's card on the latest fit, as ``opengap card MODEL --json`` prints it.
+
+    Unknown facts are null; a model outside the fit has ``in_fit: false`` and
+    ``not_in_fit_reason``. Example: ``/api/cards/deepseek-r1``
+    """
+    return cached_json(request, board, lambda: board.card(model_id).to_dict())
 
 
 @router.get("/benchmarks", response_model=list[dict[str, Any]])
