@@ -28,7 +28,7 @@ router = APIRouter(include_in_schema=False)
 NAV = [
     ("/", "Overview"), ("/gap", "Gap"), ("/breakdowns", "Breakdowns"),
     ("/sensitivity", "Sensitivity"), ("/compare", "Methods"), ("/benchmarks", "Benchmarks"),
-    ("/models", "Models"),
+    ("/costs", "Price & size"), ("/models", "Models"),
     ("/fit", "Fit & provenance"), ("/api", "API"),
 ]  # fmt: skip
 SIZE_CLASSES = ["<10B", "10-49B", "50-199B", ">=200B", "unknown"]
@@ -107,6 +107,14 @@ def benchmarks(request: Request, board: Board) -> Response:
     return cached_page(request, board, lambda: _report_page(
         request, board.report_data(), ["_benchmarks.html"], "/api/benchmarks", "Benchmarks",
         ["benchmarks"]))  # fmt: skip
+
+
+@router.get("/costs", response_class=HTMLResponse)
+def costs(request: Request, board: Board) -> Response:
+    """The gap at equal price and active parameters, cheapest over time (twin: ``/api/costs``)."""
+    return cached_page(request, board, lambda: _report_page(
+        request, board.report_data(costs=True), ["_costs.html"], "/api/costs",
+        "Price & size", ["cost-"]))  # fmt: skip
 
 
 @router.get("/fit", response_class=HTMLResponse)

@@ -31,8 +31,9 @@ from opengap import cards as cards_lib
 from opengap import catalog, fitting
 from opengap import gap as gap_lib
 from opengap.cards import ModelCard
+from opengap.costs import FrontierResult
 from opengap.errors import NoFit, OpengapError, StoreInUse
-from opengap.report.data import COMPARE_BOOTSTRAP, IMPORT_COLUMNS, ReportData
+from opengap.report.data import COMPARE_BOOTSTRAP, IMPORT_COLUMNS, ReportData, cost_frontiers
 from opengap.store import Store
 from opengap.store.location import resolve_db_path
 from opengap.web import cards
@@ -327,8 +328,24 @@ class Dashboard:
             lambda copy: gap_lib.compare(copy, bootstrap=COMPARE_BOOTSTRAP).to_dict(),
         )  # fmt: skip
 
+    def costs(self) -> tuple[dict[str, FrontierResult], dict[str, str]]:
+        """Return the cost and size frontiers on the latest fit (:func:`cost_frontiers`).
+
+        The second value says why a frontier that could not be computed is left out, by
+        ``frontier-<by>``.
+        """
+        fit_id = self.fit_id()
+
+        def compute() -> tuple[dict[str, FrontierResult], dict[str, str]]:
+            problems: dict[str, str] = {}
+            with self.connect() as store:
+                return cost_frontiers(store, fit_id, problems), problems
+
+        return self.cached(("costs", fit_id), compute)
+
     def report_data(
-        self, *, breakdowns: bool = False, sensitivity: bool = False, compare: bool = False
+        self, *, breakdowns: bool = False, sensitivity: bool = False, compare: bool = False,
+        costs: bool = False,
     ) -> ReportData:
         """Return a :class:`ReportData` for the report's section templates.
 
@@ -363,11 +380,15 @@ class Dashboard:
                 )
                 return imports, store.counts()
 
+        frontiers: dict[str, FrontierResult] = {}
+        if costs:
+            frontiers, failed = self.costs()
+            problems.update(failed)
         imports, counts = self.cached(("imports",), read)
         return ReportData(
             fit=fit, gap=self.gap(), breakdowns=parts, sensitivity=sens, imports=imports,
             counts=counts, generated_at=str(fit.provenance.get("created_at") or ""),
-            problems=problems, compare=chain,
+            problems=problems, compare=chain, frontiers=frontiers,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ catalogue
