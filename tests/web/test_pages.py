@@ -14,6 +14,7 @@ Ready = Callable[[TestClient, str], httpx.Response]
 PAGES = [
     "/", "/gap", "/gap?by=size", "/gap?method=catch-up", "/breakdowns", "/sensitivity",
     "/compare", "/benchmarks", "/fit", "/models", "/models?weights=open&size=", "/models/open-3",
+    "/costs",
 ]  # fmt: skip
 
 
@@ -83,7 +84,7 @@ def test_unknown_model_page_is_a_404_page(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("url", ["/", "/models", "/models/hostile-model", "/benchmarks",
-                                 "/sensitivity", "/gap?by=country", "/fit"])  # fmt: skip
+                                 "/sensitivity", "/gap?by=country", "/fit", "/costs"])  # fmt: skip
 def test_hostile_names_are_text_on_every_page(
     client: TestClient, ready: Ready, url: str
 ) -> None:
