@@ -132,5 +132,6 @@ def test_card_without_a_fit_says_so(unfitted: Path) -> None:
         assert page.status_code == 200
         assert "not in the fit: no fit in the store" in page.text
         assert "<tr><th>Organisation</th><td>OpenLab</td></tr>" in page.text
+        assert "<tr><th>Size class</th><td>&gt;=250B</td></tr>" in page.text  # needs no fit
         body = client.get("/api/cards/open-large").json()
         assert body == _cli_card(unfitted, "open-large")
