@@ -14,8 +14,12 @@ from opengap.analysis.adoption import (
     relative_adoption,
 )
 from opengap.analysis.groups import size_labels
+from opengap.errors import BadArgument
 from opengap.store import Store
-from opengap.store.cards import downloads_table, models_table
+from opengap.store.cards import atom_tracked, downloads_table, models_table
+
+TRACK_ATOM = "atom"
+TRACK_ALL = "all"
 
 
 @dataclass
@@ -37,6 +41,10 @@ class AdoptionResult:
         Lower edges of the size classes, billions of total parameters.
     reference_rank : int
         The class rank RAM divides by.
+    tracked : str
+        Which models were tracked: ``atom`` (ATOM's tracked-models list), ``all`` or ``list``.
+    n_tracked : int or None
+        How many catalogue models that set holds (None for ``all``).
     notes : list of str
         What a reader must know (models left out and why).
     """
@@ -47,6 +55,8 @@ class AdoptionResult:
     size_classes: list[str]
     size_edges: list[float]
     reference_rank: int
+    tracked: str = TRACK_ATOM
+    n_tracked: int | None = None
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,6 +65,8 @@ class AdoptionResult:
             "size_edges": self.size_edges,
             "size_classes": self.size_classes,
             "reference_rank": self.reference_rank,
+            "tracked": self.tracked,
+            "n_tracked": self.n_tracked,
             "latest": self.latest,
             "ram": self.ram,
             "shares": self.shares,
@@ -67,6 +79,7 @@ def adoption(
     *,
     size_edges: Sequence[float] = ATOM_SIZE_EDGES,
     reference_rank: int = 10,
+    track: str | Sequence[str] = TRACK_ATOM,
 ) -> AdoptionResult:
     """Return the Relative Adoption Metric of every model with downloads, and download shares.
 
@@ -78,6 +91,12 @@ def adoption(
         Size class lower edges in billions (default ATOM's buckets).
     reference_rank : int
         RAM divides by this rank of the size class at the same age (ATOM: 10).
+    track : "atom", "all" or sequence of str
+        The open models tracked (RAM's size classes and the shares are over them): ``atom``
+        (default) the ATOM Project's tracked-models list as the registry holds it (every
+        model an ``opengap import atom-models`` import describes); ``all`` every model with
+        downloads; or the given models (ids or aliases; an unknown one raises
+        :class:`UnknownModel`).
 
     Examples
     --------
@@ -88,12 +107,24 @@ def adoption(
     # Several sources may give one model's count on one day: take the largest.
     downloads = downloads.groupby(["model_id", "date"], as_index=False).agg(
         cumulative_downloads=("cumulative_downloads", "max"))
-    ram = relative_adoption(
-        downloads, models, size_edges=size_edges, reference_rank=reference_rank
-    )
     notes = []
     if downloads.empty:
         notes.append("the store holds no downloads: import some (opengap import downloads PATH)")
+    tracked, ids = _tracked(store, track)
+    if ids is not None and not downloads.empty:
+        untracked = downloads.loc[~downloads["model_id"].isin(ids), "model_id"].nunique()
+        downloads = downloads.loc[downloads["model_id"].isin(ids)].reset_index(drop=True)
+        if tracked == TRACK_ATOM and not ids:
+            notes.append("the store holds no ATOM tracked-models list, so no model is tracked: "
+                         "import it (opengap import atom-models PATH) or track every model "
+                         "with downloads (--track all)")  # fmt: skip
+        elif untracked:
+            what = "ATOM's tracked-models list" if tracked == TRACK_ATOM else "the given list"
+            notes.append(f"{untracked} model(s) with downloads are not in {what}, so not "
+                         "tracked (--track all tracks them)")  # fmt: skip
+    ram = relative_adoption(
+        downloads, models, size_edges=size_edges, reference_rank=reference_rank
+    )
     left_out = sorted(set(downloads["model_id"]) - set(ram["model_id"]))
     if left_out:
         notes.append(
@@ -105,5 +136,21 @@ def adoption(
     shares = {by: download_shares(downloads, models, by=by) for by in ("country", "organization")}
     return AdoptionResult(
         latest=latest, ram=ram, shares=shares, size_classes=size_labels(size_edges)[:-1],
-        size_edges=[float(e) for e in size_edges], reference_rank=reference_rank, notes=notes,
+        size_edges=[float(e) for e in size_edges], reference_rank=reference_rank,
+        tracked=tracked, n_tracked=None if ids is None else len(ids), notes=notes,
     )  # fmt: skip
+
+
+def _tracked(store: Store, track: str | Sequence[str]) -> tuple[str, list[str] | None]:
+    """Return the name of the tracked set and its model ids (None: every model)."""
+    if isinstance(track, str):
+        if track == TRACK_ALL:
+            return TRACK_ALL, None
+        if track == TRACK_ATOM:
+            return TRACK_ATOM, atom_tracked(store)
+        raise BadArgument(f"track {track!r}: choose {TRACK_ATOM}, {TRACK_ALL} or a list of "
+                          "models")  # fmt: skip
+    names = [t for t in track if t.strip()]
+    if not names:
+        raise BadArgument("track: an empty list of models")
+    return "list", sorted({store.resolve_model(t) for t in names})

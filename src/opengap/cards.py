@@ -56,6 +56,8 @@ class ModelCard:
         The licence as a source names it, and its class (permissive | open-restricted | closed).
     params_total_b, params_active_b : float or None
         Parameters in billions (active: per token, for mixture-of-experts models).
+    base_model_id : str or None
+        The model it was fine-tuned or derived from, where a source names one.
     fit_id : str or None
         The fit the capability facts come from (the latest unless one was chosen).
     in_fit : bool
@@ -71,7 +73,9 @@ class ModelCard:
     rank_overall, n_ranked, rank_open, n_open : int or None
         Rank (1 = highest) among all fitted models and among open ones.
     size_class : str or None
-        The class of its total parameters (edges ``size_edges``, ATOM's by default).
+        The class of its total parameters (edges ``size_edges``, ATOM's by default); known
+        without a fit too. In a fit, the class of the fitted unit (a version group takes its
+        versions' size where it has none of its own).
     size_percentile, size_class_n : float, int or None
         Percentile rank of its capability among fitted models of that class, and their number.
     on_pareto_front : bool or None
@@ -102,6 +106,7 @@ class ModelCard:
     license_class: str | None
     params_total_b: float | None
     params_active_b: float | None
+    base_model_id: str | None = None
     fit_id: str | None = None
     in_fit: bool = False
     not_in_fit_reason: str | None = None
@@ -174,8 +179,10 @@ def card(
     row = models.loc[models["model_id"] == model_id].iloc[0]
     facts = {k: _value(row[k]) for k in (
         "name", "organization", "country", "release_date", "weights", "license",
-        "license_class", "params_total_b", "params_active_b")}  # fmt: skip
+        "license_class", "params_total_b", "params_active_b", "base_model_id")}  # fmt: skip
     result = ModelCard(model_id=model_id, **facts, size_edges=[float(e) for e in size_edges])
+    own_class = str(size_class([result.params_total_b], size_edges).iloc[0])
+    result.size_class = None if own_class == UNKNOWN else own_class  # the fit may refine it
     result.scores = [
         {str(k): _value(v) for k, v in r.items()}
         for r in model_scores(store, model_id).to_dict(orient="records")
@@ -251,6 +258,7 @@ def _fit_facts(
     total = total.fillna(fitted["params_total_b"])
     classes = size_class(total.to_numpy(dtype=float), size_edges).to_numpy()
     own_class = classes[fitted["model_id"].to_numpy() == unit][0]
+    result.size_class = None if own_class == UNKNOWN else str(own_class)
     if own_class != UNKNOWN:
         members = classes == own_class
         result.size_class = str(own_class)

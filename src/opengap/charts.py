@@ -656,6 +656,11 @@ def plotly_js() -> str:
 
 
 # --------------------------------------------------------------------------- cost frontier
+GAP_COLOR = "#343a40"
+"""The equal-budget gap (closed − open) and its interval: neither side's colour."""
+LEVEL_DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
+
+
 def budget_frontier_figure(
     points: pd.DataFrame,
     gap: pd.DataFrame,
@@ -710,7 +715,7 @@ def budget_frontier_figure(
         low = pd.to_numeric(gap["gap_low"], errors="coerce")
         fig.add_trace(go.Scatter(
             x=gap["budget"], y=values, mode="lines+markers", name="gap (closed − open)",
-            line={"color": OTHER_COLOR}, error_y={
+            line={"color": GAP_COLOR}, marker={"color": GAP_COLOR}, error_y={
                 "type": "data", "array": (high - values).fillna(0.0),
                 "arrayminus": (values - low).fillna(0.0), "thickness": 1, "width": 3},
         ), row=2, col=1)  # fmt: skip
@@ -719,3 +724,60 @@ def budget_frontier_figure(
     fig.update_yaxes(title_text=f"capability ({html.escape(capability_unit)})", row=1, col=1)
     fig.update_yaxes(title_text="gap, 90% CI", row=2, col=1)
     return _layout(fig, title, height=700)
+
+
+def cheapest_figure(
+    cheapest: pd.DataFrame,
+    *,
+    unit: str = "blended USD per 1M tokens",
+    capability_unit: str = "points",
+    title: str = "The price of a capability level over time: cheapest open vs closed model",
+) -> go.Figure:
+    """Return, per capability level and side, the cheapest model reaching it over time.
+
+    Parameters
+    ----------
+    cheapest : DataFrame
+        :attr:`opengap.costs.FrontierResult.cheapest`: level, weights, date, model_id,
+        capability, price (a row each time a side's cheapest model reaching a level changes).
+    unit, capability_unit : str
+        Price and capability units.
+    title : str
+        Chart title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One step line per (level, side) on a log price axis, open and closed in their colours,
+        one dash style per level; each line runs to the last date of the table.
+    """
+    frame = cheapest.dropna(subset=["price", "date"])
+    if frame.empty:
+        return _empty(title, "No priced model reaches any of the levels.")
+    frame = frame.assign(date=pd.to_datetime(frame["date"]))
+    last = frame["date"].max()
+    fig = go.Figure()
+    levels = sorted(set(frame["level"].astype(float)))
+    for i, level in enumerate(levels):
+        for side in ("closed", "open"):
+            part = frame.loc[(frame["level"].astype(float) == level)
+                             & (frame["weights"] == side)].sort_values("date")  # fmt: skip
+            if part.empty:
+                continue
+            prices = part["price"].astype(float).tolist()
+            hover = [f"<b>{text(m)}</b><br>{side}, from {text(d)}<br>"
+                     f"{fmt_number(p, 3)} {html.escape(unit)}<br>capability {fmt_number(c)} "
+                     f"(level {fmt_number(level)} {html.escape(capability_unit)})"
+                     for m, d, p, c in zip(part["model_id"], part["date"], prices,
+                                           part["capability"], strict=True)]  # fmt: skip
+            fig.add_trace(go.Scatter(
+                x=[*part["date"], last], y=[*prices, prices[-1]], mode="lines+markers",
+                name=f"{side}, capability ≥ {fmt_number(level)}", legendgroup=side,
+                line={"color": WEIGHT_COLORS[side], "shape": "hv", "width": 2,
+                      "dash": LEVEL_DASHES[i % len(LEVEL_DASHES)]},
+                marker={"color": WEIGHT_COLORS[side], "size": [7] * len(prices) + [0]},
+                hovertext=[*hover, hover[-1]], hovertemplate="%{hovertext}<extra></extra>",
+            ))  # fmt: skip
+    fig.update_xaxes(title_text="release date")
+    fig.update_yaxes(type="log", title_text=f"cheapest price ({html.escape(unit)})")
+    return _layout(fig, title, height=520)

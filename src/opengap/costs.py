@@ -17,6 +17,15 @@ from opengap.store import Store
 from opengap.store.cards import models_table, prices_table
 
 BY = {"price": "blended USD per 1M tokens", "active-params": "billions of active parameters"}
+MISSING = {
+    "price": "the store holds no prices, so there is no price frontier: import a source that "
+             "gives them, e.g. opengap import artificial-analysis PATH (its llms.json carries "
+             "USD per 1M tokens)",
+    "active-params": "no fitted model has known active parameters, so there is no size "
+                     "frontier: import a source that gives them, e.g. opengap import "
+                     "atom-models PATH or opengap import artificial-analysis PATH",
+}  # fmt: skip
+"""Why a frontier is empty, and the command that fills it."""
 
 
 @dataclass
@@ -40,6 +49,8 @@ class FrontierResult:
     points : DataFrame
         Every fitted model with a known budget: model_id, name, weights, capability, x.
     notes : list of str
+    missing : str or None
+        When no fitted model has a known budget: why, and the command that imports one.
     """
 
     by: str
@@ -50,13 +61,14 @@ class FrontierResult:
     cheapest: pd.DataFrame
     points: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    missing: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape of ``opengap frontier --json``."""
         return {
             "by": self.by, "unit": self.unit, "fit_id": self.fit_id, "scale": self.scale,
             "gap": self.gap, "cheapest": self.cheapest, "points": self.points,
-            "notes": self.notes,
+            "notes": self.notes, "missing": self.missing,
         }  # fmt: skip
 
 
@@ -94,6 +106,7 @@ def frontier(
     notes = []
     catalogue = models_table(store).set_index("model_id")
     version_of = catalogue["version_of"]
+    prices = pd.DataFrame()
     if by == "price":
         prices = latest_prices(prices_table(store)).set_index("model_id")
         blended = pd.Series(dtype=float)
@@ -109,9 +122,7 @@ def frontier(
                              "3:1 from input and output prices (the source gave no blend)")
         frame["x"] = (frame["model_id"].map(per_unit(blended, version_of))
                       if len(prices) else np.nan)  # fmt: skip
-        if not len(prices):
-            notes.append("the store holds no prices: import a price source first")
-        else:
+        if len(prices):
             notes.append("a fitted group without a price of its own takes the median latest "
                          "price of its versions (effort variants share per-token prices)")
     else:
@@ -136,7 +147,13 @@ def frontier(
                   if caps.size else [])  # fmt: skip
         cheapest = cheapest_over_time(frame, chosen)
     points = frame.loc[known, ["model_id", "name", "weights", "capability", "x"]]
+    missing = None if known.any() else MISSING[by]
+    if missing is not None and by == "price" and len(prices):
+        missing = (f"none of the {len(prices)} priced models in the store is in the fit, so "
+                   "there is no price frontier")  # fmt: skip
+    if missing is not None:
+        notes.insert(0, missing)
     return FrontierResult(
         by=by, unit=BY[by], fit_id=fit.fit_id, scale=fit.scale, gap=gap, cheapest=cheapest,
-        points=points.sort_values("x").reset_index(drop=True), notes=notes,
+        points=points.sort_values("x").reset_index(drop=True), notes=notes, missing=missing,
     )  # fmt: skip

@@ -103,15 +103,85 @@ def test_adoption_command_end_to_end(tmp_path) -> None:  # type: ignore[no-untyp
     runner = CliRunner()
     for args in (["import", "csv", str(cat)], ["import", "downloads", str(hub)]):
         assert runner.invoke(app, [*args, "--db", db]).exit_code == 0
-    result = runner.invoke(app, ["adoption", "--rank", "2", "--json", "--db", db])
+    result = runner.invoke(app, ["adoption", "--rank", "2", "--track", "all", "--json", "--db", db])
     assert result.exit_code == 0, result.output
     latest = {r["model_id"]: r["ram"] for r in json.loads(result.stdout)["latest"]}
     # The hand-checked values above, at each model's latest snapshot (reference 1000).
     assert latest["model-a"] == pytest.approx(1.2) and latest["model-b"] == pytest.approx(0.9)
     assert latest["model-c"] == pytest.approx(0.6) and latest["model-e"] == pytest.approx(5.0)
     assert latest["model-d"] is None
-    table = runner.invoke(app, ["adoption", "--rank", "2", "--db", db])
+    table = runner.invoke(app, ["adoption", "--rank", "2", "--track", "all", "--db", db])
     assert table.exit_code == 0 and "Relative Adoption Metric" in table.output
     bad = runner.invoke(app, ["adoption", "--size-classes", "10,x", "--db", db])
     assert bad.exit_code == 2
     assert "Error: --size-classes: expected numbers separated by commas" in bad.stderr
+
+
+def _atom_checkout(folder, hf_ids):  # type: ignore[no-untyped-def]
+    """Write a tracked-models checkout (ATOM's layout) listing ``hf_ids``."""
+    (folder / "metadata").mkdir(parents=True)
+    lines = ["org,model,modelId", *(f"org,{h.split('/')[1]},{h}" for h in hf_ids)]
+    (folder / "models.csv").write_text("\n".join(lines) + "\n")
+    (folder / "extra_models.csv").write_text("org,model,modelId\n")
+    (folder / "metadata" / "model_parameters.csv").write_text(
+        "model_id,total_params_b,active_params_b,is_moe\n")
+    (folder / "metadata" / "organization_regions.csv").write_text("hf_org,region\norg,us\n")
+    (folder / "metadata" / "release_date_corrections.csv").write_text(
+        "# corrections\nmodel_id,actual_release_date\n")
+
+
+def test_atom_tracked_list_is_the_default_set(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from opengap.cli import app
+
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    rows = ["model_id,name,country,release_date,weights,params_total_b,aliases"]
+    for r in MODELS.itertuples():
+        rows.append(f"model-{r.model_id.lower()},{r.model_id},{r.country},2026-01-01,open,"
+                    f"{r.params_total_b},org/{r.model_id}")
+    (cat / "models.csv").write_text("\n".join(rows) + "\n")
+    hub = tmp_path / "hub"
+    hub.mkdir()
+    for day, part in DOWNLOADS.groupby("date"):
+        items = [{"id": f"org/{m}", "downloadsAllTime": int(n)}
+                 for m, n in zip(part["model_id"], part["cumulative_downloads"], strict=True)]
+        (hub / f"{day.isoformat()}.json").write_text(json.dumps(items))
+    db = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    for args in (["import", "csv", str(cat)], ["import", "downloads", str(hub)]):
+        assert runner.invoke(app, [*args, "--db", db]).exit_code == 0
+
+    def latest(*options: str) -> dict[str, object]:
+        result = runner.invoke(app, ["adoption", "--rank", "2", "--json", *options, "--db", db])
+        assert result.exit_code == 0, result.output
+        out: dict[str, object] = json.loads(result.stdout)
+        return out
+
+    none = latest()  # no ATOM list in the store: nothing tracked, and the note says why
+    assert none["latest"] == [] and none["tracked"] == "atom" and none["n_tracked"] == 0
+    assert "import it (opengap import atom-models PATH)" in str(none["notes"])
+    atom = tmp_path / "atom"
+    _atom_checkout(atom, ["org/A", "org/B", "org/C", "org/D"])  # not E
+    assert runner.invoke(app, ["import", "atom-models", str(atom), "--db", db]).exit_code == 0
+    tracked = latest()
+    ram = {r["model_id"]: r["ram"] for r in tracked["latest"]}  # type: ignore[attr-defined]
+    # Class 10-49B is now A, B, C only; 2nd largest by age: 10 -> 500 (A 1000, B 500, C 200),
+    # 20 -> 800 (A 1200, B 800, C 400), 30 -> 600 (B 900, C 600); monotone: 500, 800, 800.
+    assert set(ram) == {"model-a", "model-b", "model-c", "model-d"}
+    assert ram["model-a"] == pytest.approx(1200 / 800)
+    assert ram["model-b"] == pytest.approx(900 / 800)
+    assert ram["model-c"] == pytest.approx(600 / 800)
+    assert tracked["n_tracked"] == 4
+    assert "1 model(s) with downloads are not in ATOM's tracked-models list" in str(
+        tracked["notes"])
+    chosen = latest("--track", "A,org/B")  # a given list, by name or alias
+    assert {r["model_id"] for r in chosen["latest"]} == {"model-a", "model-b"}  # type: ignore[attr-defined]
+    assert chosen["tracked"] == "list"
+    everything = latest("--track", "all")
+    assert len(everything["latest"]) == 5  # type: ignore[arg-type]
+    unknown = runner.invoke(app, ["adoption", "--track", "zz-nothing", "--db", db])
+    assert unknown.exit_code == 2 and "Error: unknown model 'zz-nothing'" in unknown.stderr

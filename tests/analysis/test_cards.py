@@ -208,3 +208,18 @@ def test_budget_frontier_chart(fitted_db: Path) -> None:
     assert list(fig.data[-1].y) == pytest.approx(list(result.gap["gap"]))
     empty = budget_frontier_figure(result.points.iloc[0:0], result.gap)
     assert "No fitted model" in empty.layout.annotations[0].text
+
+
+def test_cheapest_over_time_chart(fitted_db: Path) -> None:
+    from opengap.charts import CLOSED_COLOR, OPEN_COLOR, cheapest_figure
+
+    with Store(fitted_db) as store:
+        caps = fitting.load_fit(store).models.set_index("model_id")["capability"]
+        result = frontier(store, by="price", levels=[caps["open-mid"] - 1e-6])
+    fig = cheapest_figure(result.cheapest)
+    # one step line per side reaching the level: closed-mid (1.0) from 2024-06, open-mid (0.3)
+    assert [t.line.color for t in fig.data] == [CLOSED_COLOR, OPEN_COLOR]
+    assert [list(t.y) for t in fig.data] == [[1.0, 1.0], [0.3, 0.3]]
+    assert fig.layout.yaxis.type == "log"
+    empty = cheapest_figure(result.cheapest.iloc[0:0])
+    assert "No priced model" in empty.layout.annotations[0].text

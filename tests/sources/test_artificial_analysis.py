@@ -68,12 +68,14 @@ def test_each_snapshot_counts(shared_data: Path, day: str) -> None:
         1 for m in entries for k in aa.EVALUATIONS if m["evaluations"].get(k) is not None
     )
     assert len(batch.scores) == expected_scores
-    priced = sum(
-        1 for m in entries if m["pricing"]["price_1m_input_tokens"] is not None
-        or m["pricing"]["price_1m_output_tokens"] is not None
-        or m["pricing"]["price_1m_blended_3_to_1"] is not None
-    )  # fmt: skip
-    assert len(batch.prices) == priced
+    keys = ("price_1m_input_tokens", "price_1m_output_tokens", "price_1m_blended_3_to_1")
+    given = [m for m in entries if any(m["pricing"][k] is not None for k in keys)]
+    # all zero with no price class: AA does not price the model (unknown, not free)
+    unpriced = [m for m in given if not any(m["pricing"][k] for k in keys)
+                and m["pricing"].get("price_class") is None]  # fmt: skip
+    assert len(batch.prices) == len(given) - len(unpriced)
+    priced_ids = {p.model for p in batch.prices}
+    assert not priced_ids & {aa.model_id(m["name"]) for m in unpriced}
     assert {s.eval_date for s in batch.scores} == {date.fromisoformat(day)}
     assert {s.harness for s in batch.scores} == {"artificial-analysis"}
 
@@ -150,7 +152,9 @@ def test_later_snapshot_imported_alone_updates_in_place(shared_data: Path, store
     # 53 entries are new in May, and one was renamed ("Gemini 3.1 Flash-Lite Preview" ->
     # "Gemini 3.1 Flash-Lite"): a new name is a new model id.
     assert after["models"] == before["models"] + 53 + 1
-    assert after["prices"] == before["prices"] + 361  # one price row per model and date
+    # one price row per priced model and date: 361 entries give prices, 21 of them all zero
+    # with no price class (AA does not price them), so no price
+    assert after["prices"] == before["prices"] + 361 - 21
 
 
 def test_reimport_changes_nothing(shared_data: Path, folder_store: Store) -> None:

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from opengap import catalog
-from opengap.errors import MalformedFile
+from opengap.errors import ConflictingData, MalformedFile
 from opengap.sources import read_path
 from opengap.store import Store
 
@@ -144,3 +144,86 @@ def test_bad_date_is_a_rejected_row(tmp_path: Path) -> None:
     assert [r.reason for r in batch.rejected] == ["date 'soon' is not a date (YYYY-MM-DD)"]
     assert batch.rejected[0].row.endswith("s.jsonl:line 1")
     assert [(d.model, d.date) for d in batch.downloads] == [("org/b", date(2026, 1, 1))]
+
+
+def _catalogue(store: Store, tmp_path: Path) -> None:
+    models = tmp_path / "cat"
+    models.mkdir()
+    (models / "models.csv").write_text(
+        "model_id,name,weights,aliases\nmodel-a,Model A,open,org/a\nmodel-b,Model B,open,org/b\n"
+    )
+    catalog.import_path(store, "csv", models)
+
+
+def _snapshot(folder: Path, day: str, counts: dict[str, int]) -> Path:
+    folder.mkdir()
+    (folder / f"{day}.json").write_text(json.dumps([_hub(m, n) for m, n in counts.items()]))
+    return folder
+
+
+def test_a_later_snapshot_below_the_stored_count_is_refused(
+    store: Store, tmp_path: Path
+) -> None:
+    _catalogue(store, tmp_path)
+    catalog.import_path(store, "downloads",
+                        _snapshot(tmp_path / "jan", "2026-01-01", {"org/a": 100, "org/b": 5}))
+    before = store.query("SELECT * FROM downloads ORDER BY model_id, date")
+    imports = store.counts()["imports"]
+    later = _snapshot(tmp_path / "feb", "2026-02-01", {"org/b": 9, "org/a": 60})
+    with pytest.raises(ConflictingData) as info:
+        catalog.import_path(store, "downloads", later)
+    message = str(info.value)
+    assert message.startswith(f"{later / '2026-02-01.json'}:item 2: cumulative downloads of "
+                              "'model-a' on 2026-02-01 (60) contradict the 100 the store holds "
+                              "for the earlier date 2026-01-01")
+    assert "cannot decrease" in message
+    # nothing of the refused import is kept, not even model-b's valid row
+    assert store.query("SELECT * FROM downloads ORDER BY model_id, date").equals(before)
+    assert store.counts()["imports"] == imports
+
+
+def test_an_earlier_snapshot_above_a_stored_later_count_is_refused(
+    store: Store, tmp_path: Path
+) -> None:
+    _catalogue(store, tmp_path)
+    catalog.import_path(store, "downloads", _snapshot(tmp_path / "mar", "2026-03-01",
+                                                      {"org/a": 100}))
+    with pytest.raises(ConflictingData, match="contradict the 100 the store holds for the "
+                       "later date 2026-03-01"):
+        catalog.import_path(store, "downloads", _snapshot(tmp_path / "jan", "2026-01-01",
+                                                          {"org/a": 500}))
+
+
+def test_growing_snapshots_across_imports_are_accepted(store: Store, tmp_path: Path) -> None:
+    _catalogue(store, tmp_path)
+    catalog.import_path(store, "downloads", _snapshot(tmp_path / "jan", "2026-01-01",
+                                                      {"org/a": 100}))
+    catalog.import_path(store, "downloads", _snapshot(tmp_path / "feb", "2026-02-01",
+                                                      {"org/a": 100}))  # flat is not a fall
+    catalog.import_path(store, "downloads", _snapshot(tmp_path / "mar", "2026-03-01",
+                                                      {"org/a": 180}))
+    # a corrected count for a date already stored replaces it (compared with the others only)
+    catalog.import_path(store, "downloads", _snapshot(tmp_path / "feb2", "2026-02-01",
+                                                      {"org/a": 150}))
+    rows = store.query("SELECT date, cumulative_downloads FROM downloads ORDER BY date")
+    assert rows["cumulative_downloads"].tolist() == [100, 150, 180]
+
+
+def test_cli_refuses_a_decreasing_snapshot_with_exit_2(store: Store, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from opengap.cli import app
+
+    _catalogue(store, tmp_path)
+    catalog.import_path(store, "downloads", _snapshot(tmp_path / "jan", "2026-01-01",
+                                                      {"org/a": 100}))
+    db = str(store.path)
+    store.close()
+    later = _snapshot(tmp_path / "feb", "2026-02-01", {"org/a": 99})
+    result = CliRunner().invoke(app, ["import", "downloads", str(later), "--db", db])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"Error: {later / '2026-02-01.json'}:item 1: cumulative downloads of 'model-a' on "
+        "2026-02-01 (99) contradict the 100 the store holds for the earlier date 2026-01-01 "
+        "(import 2); cumulative counts cannot decrease, nothing imported"
+    ]

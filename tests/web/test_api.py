@@ -83,18 +83,18 @@ def test_size_classes_match_the_library() -> None:
 def test_model_by_id_or_alias(client: TestClient) -> None:
     found = _get(client, "/api/models/hostile-model")
     assert found["model"]["organization"] == "<img src=x onerror=alert(2)>"
-    assert found["card"]["rank"] == 3  # behind closed-b3 and closed-a4
-    assert found["card"]["size_class"] == "50-199B"
-    assert found["card"]["size_rank"] == 1  # best of the two 50-199B models
-    assert found["card"]["size_n"] == 2
-    assert found["card"]["pareto"] is True
-    assert found["card"]["tooling"] is None  # unknown, not guessed
-    assert found["card"]["origin"] == "<i>Nowhere</i>"
+    card = found["card"]  # the library's card (opengap card --json)
+    assert card["rank_overall"] == 3  # behind closed-b3 and closed-a4
+    assert card["size_class"] == "50-99B"  # ATOM's size classes
+    assert card["size_class_n"] == 2 and card["size_percentile"] == 75.0  # best of 2 (open-2)
+    assert card["on_pareto_front"] is None  # its active parameters are unknown
+    assert card["tooling"] is None  # unknown, not guessed
+    assert card["country"] == "<i>Nowhere</i>"
     assert len(found["scores"]) == 6
     by_alias = _get(client, "/api/models/Open%20Seven")
     assert by_alias["model"]["model_id"] == "open-7"
-    assert by_alias["card"]["pareto"] is None  # its size is unknown
-    assert by_alias["card"]["origin"] is None
+    assert by_alias["card"]["size_class"] is None  # its size is unknown
+    assert by_alias["card"]["country"] is None
 
 
 def test_unknown_model_is_a_404_in_the_error_shape(client: TestClient) -> None:

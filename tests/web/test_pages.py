@@ -14,6 +14,7 @@ Ready = Callable[[TestClient, str], httpx.Response]
 PAGES = [
     "/", "/gap", "/gap?by=size", "/gap?method=catch-up", "/breakdowns", "/sensitivity",
     "/compare", "/benchmarks", "/fit", "/models", "/models?weights=open&size=", "/models/open-3",
+    "/costs",
 ]  # fmt: skip
 
 
@@ -71,7 +72,7 @@ def test_model_page_shows_the_card_with_unknowns(client: TestClient) -> None:
     assert '<h1 id="model-name">Open Seven</h1>' in html
     assert "<tr><th>Origin country</th><td>unknown</td></tr>" in html
     assert "<tr><th>Tooling support</th><td>unknown</td></tr>" in html
-    assert "<tr><th>On the capability-vs-size Pareto front</th><td>unknown</td></tr>" in html
+    assert "<tr><th>On the capability-vs-active-parameters front</th><td>unknown</td></tr>" in html
     assert "90% CI" in html
     assert 'id="chart-scores"' in html
 
@@ -83,7 +84,7 @@ def test_unknown_model_page_is_a_404_page(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("url", ["/", "/models", "/models/hostile-model", "/benchmarks",
-                                 "/sensitivity", "/gap?by=country", "/fit"])  # fmt: skip
+                                 "/sensitivity", "/gap?by=country", "/fit", "/costs"])  # fmt: skip
 def test_hostile_names_are_text_on_every_page(
     client: TestClient, ready: Ready, url: str
 ) -> None:

@@ -87,4 +87,4 @@ def test_unknown_dates_are_null_in_json_and_a_dash_on_pages(tmp_path: Path) -> N
             assert page.status_code == 200 and "NaT" not in page.text
             assert "Undated Model" in page.text
         assert "<td>—</td>" in client.get("/models").text
-        assert "<th>Released</th><td>—</td>" in client.get("/models/undated").text
+        assert "<th>Released</th><td>unknown</td>" in client.get("/models/undated").text

@@ -185,21 +185,32 @@ def adoption(
         int, typer.Option("--rank", help="The class rank RAM divides by (ATOM: 10).")
     ] = 10,
     limit: Annotated[int | None, typer.Option(help="Show at most this many models.")] = 30,
+    track: Annotated[
+        str,
+        typer.Option(
+            "--track",
+            help="The open models tracked: atom (ATOM's tracked-models list, from opengap "
+            "import atom-models), all (every model with downloads) or models, comma-separated.",
+        ),
+    ] = "atom",
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
     """Relative Adoption Metric (ATOM) of each model, and download shares by country.
 
     RAM = cumulative downloads at age t ÷ those of the size class's 10th model at age t.
+    By default the models tracked are ATOM's tracked-models list (--track all: every model).
 
-    Example: opengap adoption --size-classes 1,5,10,50,100,250
+    Example: opengap adoption --size-classes 1,5,10,50,100,250 --track all
     """
     from opengap.adoption import adoption as make_adoption
     from opengap.analysis.adoption import ATOM_SIZE_EDGES
 
     with user_errors(), open_store(db) as store:
+        chosen: str | list[str] = (track if track in ("atom", "all")
+                                   else [t.strip() for t in track.split(",")])  # fmt: skip
         result = make_adoption(store, size_edges=_edges(size_classes) or ATOM_SIZE_EDGES,
-                               reference_rank=rank)  # fmt: skip
+                               reference_rank=rank, track=chosen)  # fmt: skip
     if json:
         print_json(result.to_dict())
         return

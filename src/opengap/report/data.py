@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opengap import __version__, catalog, fitting
+from opengap import __version__, catalog, costs, fitting
 from opengap import gap as gap_lib
 from opengap.cards import ModelCard, top_open_cards
+from opengap.costs import FrontierResult
 from opengap.errors import BadConfiguration, NoFit, OpengapError
 from opengap.store import Store
 
@@ -75,6 +76,9 @@ class ReportData:
         :func:`opengap.cards.top_open_cards`: the most capable open models' cards (appendix).
     compare : dict or None
         :func:`opengap.gap.compare` as ``to_dict()``; None when not computed.
+    frontiers : dict of str to FrontierResult
+        :func:`opengap.costs.frontier` ``by`` ``price`` and ``active-params`` (the cost and
+        size frontiers); a failed one is in ``problems`` as ``frontier-<by>``.
     """
 
     fit: fitting.FitResult
@@ -88,6 +92,7 @@ class ReportData:
     fitted_now: bool = False
     cards: list[ModelCard] = field(default_factory=list)
     compare: dict[str, Any] | None = None
+    frontiers: dict[str, FrontierResult] = field(default_factory=dict)
 
     @property
     def headline(self) -> str:
@@ -113,6 +118,7 @@ class ReportData:
             "compare": self.compare,
             "problems": self.problems,
             "cards": [c.to_dict() for c in self.cards],
+            "frontiers": {by: frontier_dict(r) for by, r in self.frontiers.items()},
         }
 
 
@@ -179,12 +185,41 @@ def collect(
         except OpengapError as exc:
             problems["compare"] = str(exc)
     imports = store.query(f"SELECT {', '.join(IMPORT_COLUMNS)} FROM imports ORDER BY import_id")
+    frontiers = cost_frontiers(store, fit.fit_id, problems)
     return ReportData(
         fit=fit, gap=gap, breakdowns=parts, sensitivity=sens, imports=imports,
         counts=store.counts(), generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         problems=problems, fitted_now=fitted_now, compare=chain,
-        cards=top_open_cards(store, fit),
+        cards=top_open_cards(store, fit), frontiers=frontiers,
     )  # fmt: skip
+
+
+FRONTIER_BY = ("price", "active-params")
+
+
+def cost_frontiers(
+    store: Store, fit_id: str, problems: dict[str, str]
+) -> dict[str, FrontierResult]:
+    """Return :func:`opengap.costs.frontier` by price and by active parameters on ``fit_id``.
+
+    One that cannot be computed is left out, its reason kept in ``problems`` under
+    ``frontier-<by>``; an empty one (no prices stored) is kept and says why itself.
+    """
+    out: dict[str, FrontierResult] = {}
+    for by in FRONTIER_BY:
+        try:
+            out[by] = costs.frontier(store, by=by, fit_id=fit_id)
+        except OpengapError as exc:
+            problems[f"frontier-{by}"] = str(exc)
+    return out
+
+
+def frontier_dict(result: FrontierResult) -> dict[str, Any]:
+    """Return ``result.to_dict()`` with its tables as lists of rows."""
+    out = result.to_dict()
+    for key in ("gap", "cheapest", "points"):
+        out[key] = _rows(out[key])
+    return out
 
 
 def _fit(

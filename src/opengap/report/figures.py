@@ -23,9 +23,11 @@ def report_figures(data: ReportData, only: Sequence[str] | None = None) -> dict[
     """Return the report's charts by name, in the order the report shows them.
 
     Names: ``frontier``, ``gap-over-time``, ``breakdown-<by>`` for each breakdown table,
-    ``sensitivity-tornado``, ``harness-offsets`` (when fitted), ``compare-chain`` (when computed)
-    and ``benchmarks``. With ``only`` (name prefixes), just the charts whose names start with
-    one of them are built (a dashboard page draws only what it shows).
+    ``sensitivity-tornado``, ``harness-offsets`` (when fitted), ``compare-chain`` (when computed),
+    ``benchmarks``, and ``cost-price``, ``cost-cheapest``, ``cost-active-params`` (the cost and
+    size frontiers, when a model has a price or active parameters). With ``only`` (name
+    prefixes), just the charts whose names start with one of them are built (a dashboard page
+    draws only what it shows).
     """
 
     def wanted(name: str) -> bool:
@@ -55,7 +57,23 @@ def report_figures(data: ReportData, only: Sequence[str] | None = None) -> dict[
     if wanted("benchmarks"):
         figures["benchmarks"] = charts.benchmarks_figure(data.fit.benchmarks, data.fit.models,
                                                          unit=unit)  # fmt: skip
+    for by, result in data.frontiers.items():
+        if result.missing is not None:
+            continue  # the section says why in place
+        if wanted(f"cost-{by}"):
+            figures[f"cost-{by}"] = charts.budget_frontier_figure(
+                result.points, result.gap, unit=result.unit, capability_unit=unit,
+                title=COST_TITLES[by])  # fmt: skip
+        if by == "price" and wanted("cost-cheapest"):
+            figures["cost-cheapest"] = charts.cheapest_figure(
+                result.cheapest, unit=result.unit, capability_unit=unit)
     return figures
+
+
+COST_TITLES = {
+    "price": "Capability at a price: best open vs best closed model at blended price ≤ p",
+    "active-params": "Capability per active parameter: best model with ≤ N billion active",
+}
 
 
 def export_figures(

@@ -20,7 +20,8 @@ the name of its folder.
   second and third metrics of AA-Omniscience are ``composite`` benchmarks, which fits leave out
   by default. An estimated Intelligence Index says so in ``value_text``.
 * **Prices.** USD per 1M input / output / blended (3:1) tokens as of the snapshot date, where
-  the snapshot gives any of them.
+  the snapshot gives any of them. All zero with no ``price_class`` is how AA lists a model it
+  does not price (21 entries of the 2026-07-10 snapshot, none with a benchmark cost): no price.
 
 An entry without a name or with an unparseable release date is rejected with the reason. A file
 that is not this payload, an entry that is not an object, or a value that is not a number or
@@ -408,6 +409,9 @@ def _price(entry: dict[str, Any], model_id: str, day: date, where: str) -> Price
         if value is not None and value < 0:
             raise MalformedFile(f"{where}: {key}: negative price ({value:g})")
     if all(v is None for v in values.values()):
+        return None
+    if all(not v for v in values.values()) and pricing.get("price_class") is None:
+        # AA lists the models it does not price as 0 / 0 with no price class: unknown, not free
         return None
     return PriceRecord(
         model=model_id, date=day, input_usd_per_m=values["price_1m_input_tokens"],

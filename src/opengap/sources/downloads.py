@@ -14,7 +14,9 @@ The cumulative count is ``downloadsAllTime`` (``downloads_all_time`` in the snak
 ``huggingface_hub``'s ``ModelInfo``). The Hub's ``downloads`` is a 30-day count, not a
 cumulative one, so a row without an all-time count is rejected rather than read as one. A
 negative count, or a count that falls below an earlier date's for the same model, makes the
-whole file malformed (naming the row): cumulative counts cannot go down.
+whole file malformed (naming the row): cumulative counts cannot go down. The store applies the
+same rule across imports: a count below one it holds for an earlier date of the model (or above
+one for a later date) refuses the import, naming the row (:class:`ConflictingData`).
 """
 
 from __future__ import annotations
@@ -203,5 +205,6 @@ def _record(
             f"{where}: negative cumulative downloads {int(total)} for {model_id!r}"
         )
     return DownloadRecord(
-        model=model_id.strip(), date=when, cumulative_downloads=int(total), source=source
+        model=model_id.strip(), date=when, cumulative_downloads=int(total), source=source,
+        where=where,
     )

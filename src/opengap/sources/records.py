@@ -147,6 +147,8 @@ class DownloadRecord:
     date: date
     cumulative_downloads: int
     source: str | None = None
+    where: str | None = None
+    """The file and row it was read from (named when the store refuses it)."""
 
 
 @dataclass

@@ -50,3 +50,16 @@ def downloads_table(store: Store) -> pd.DataFrame:
         "SELECT model_id, date, cumulative_downloads, source FROM downloads "
         "ORDER BY model_id, date, source"
     )
+
+
+ATOM_SOURCE = "atom-models"
+"""The source name of the ATOM Project's tracked-models list (``opengap import atom-models``)."""
+
+
+def atom_tracked(store: Store) -> list[str]:
+    """Return the model ids the ATOM tracked-models import describes (its lists and metadata)."""
+    found = store.query(
+        "SELECT DISTINCT model_id FROM model_facts WHERE source = ? ORDER BY model_id",
+        [ATOM_SOURCE],
+    )
+    return [str(m) for m in found["model_id"]]

@@ -766,19 +766,54 @@ class Store:
             if model_id is None:
                 rejected.append(Rejected(f"{batch.path}: {d.model}", f"unknown model {d.model!r}"))
                 continue
-            rows.append((model_id, d.date, int(d.cumulative_downloads), d.source or "", import_id))
+            rows.append((model_id, d.date, int(d.cumulative_downloads), d.source or "", import_id,
+                         d.where or f"{batch.path}: {d.model}"))
         if rows:
-            frame = pd.DataFrame(
-                rows, columns=["model_id", "date", "cumulative_downloads", "source", "import_id"]
-            )
+            frame = pd.DataFrame(rows, columns=["model_id", "date", "cumulative_downloads",
+                                                "source", "import_id", "row"])  # fmt: skip
             self.con.register("_dl_df", frame)
-            self.con.execute(
-                "INSERT INTO downloads SELECT model_id, CAST(date AS DATE), cumulative_downloads, "
-                "source, import_id FROM _dl_df ON CONFLICT (model_id, date, source) DO UPDATE SET "
-                "cumulative_downloads = excluded.cumulative_downloads"
-            )
-            self.con.unregister("_dl_df")
+            try:
+                self._check_downloads_monotone()
+                self.con.execute(
+                    "INSERT INTO downloads SELECT model_id, CAST(date AS DATE), "
+                    "cumulative_downloads, source, import_id FROM _dl_df "
+                    "ON CONFLICT (model_id, date, source) DO UPDATE SET "
+                    "cumulative_downloads = excluded.cumulative_downloads"
+                )
+            finally:
+                self.con.unregister("_dl_df")
         return len(rows), rejected
+
+    def _check_downloads_monotone(self) -> None:
+        """Refuse new cumulative counts (``_dl_df``) that go below the store's earlier ones.
+
+        A new count lower than one stored for an earlier date of the same model, or higher
+        than one stored for a later date, means a cumulative count decreased: the import
+        raises :class:`ConflictingData` naming the row (a stored row the new one replaces,
+        same model, date and source, is not compared).
+        """
+        found = self.con.execute(
+            "WITH new AS (SELECT model_id, CAST(date AS DATE) AS date, cumulative_downloads, "
+            "source, row FROM _dl_df), "
+            "old AS (SELECT d.* FROM downloads d WHERE d.model_id IN (SELECT model_id FROM new) "
+            "AND NOT EXISTS (SELECT 1 FROM new n WHERE n.model_id = d.model_id "
+            "AND n.date = d.date AND n.source = d.source)) "
+            "SELECT n.row, n.model_id, n.date, n.cumulative_downloads, o.date, "
+            "o.cumulative_downloads, o.import_id FROM new n JOIN old o ON o.model_id = n.model_id "
+            "AND ((o.date < n.date AND o.cumulative_downloads > n.cumulative_downloads) OR "
+            "(o.date > n.date AND o.cumulative_downloads < n.cumulative_downloads)) "
+            "ORDER BY n.model_id, n.date, o.date LIMIT 1"
+        ).fetchall()
+        if not found:
+            return
+        row, model_id, when, count, stored_date, stored, stored_import = found[0]
+        order = "earlier" if stored_date < when else "later"
+        raise ConflictingData(
+            f"{row}: cumulative downloads of {model_id!r} on {when.isoformat()} ({count}) "
+            f"contradict the {stored} the store holds for the {order} date "
+            f"{stored_date.isoformat()} (import {stored_import}); cumulative counts cannot "
+            "decrease, nothing imported"
+        )
 
     def _insert_prices(self, batch: ImportBatch, import_id: int) -> list[Rejected]:
         if not batch.prices:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from opengap.cli.common import to_jsonable
 from opengap.errors import NoFit
-from opengap.report.data import benchmark_table, provenance
+from opengap.report.data import benchmark_table, frontier_dict, provenance
 from opengap.web.errors import ERROR_RESPONSES
 from opengap.web.params import Domain, GapBy, GapMethod, ModelFilters, model_filters
 from opengap.web.state import Dashboard
@@ -77,14 +77,25 @@ def api_models(request: Request, board: Board, filters: Filters) -> Any:
 
 @router.get("/models/{model_id:path}", response_model=dict[str, Any])
 def api_model(request: Request, board: Board, model_id: ModelRef) -> Any:
-    """One model: catalogue facts, model-card facts (unknown = null) and every score."""
+    """One model: its explorer row, its card (as ``/api/cards/{id}``) and every score."""
 
     def build() -> dict[str, Any]:
         found = board.model(model_id)
-        return {"model": found["model"], "card": found["card"], "scores": found["scores"],
+        card = found["card"].to_dict()
+        return {"model": found["model"], "card": card, "scores": card["scores"],
                 "fit_id": found["fit_id"]}  # fmt: skip
 
     return cached_json(request, board, build)
+
+
+@router.get("/cards/{model_id:path}", response_model=dict[str, Any])
+def api_card(request: Request, board: Board, model_id: ModelRef) -> Any:
+    """One model's card on the latest fit, as ``opengap card MODEL --json`` prints it.
+
+    Unknown facts are null; a model outside the fit has ``in_fit: false`` and
+    ``not_in_fit_reason``. Example: ``/api/cards/deepseek-r1``
+    """
+    return cached_json(request, board, lambda: board.card(model_id).to_dict())
 
 
 @router.get("/benchmarks", response_model=list[dict[str, Any]])
@@ -111,6 +122,24 @@ def api_fit(request: Request, board: Board) -> Any:
         out: dict[str, Any] = to_jsonable(data.fit.to_dict())
         out["provenance"] = to_jsonable(provenance(data))
         out["benchmark_table"] = to_jsonable(benchmark_table(data.fit))
+        return out
+
+    return cached_json(request, board, build)
+
+
+@router.get("/costs", response_model=dict[str, Any])
+def api_costs(request: Request, board: Board) -> Any:
+    """The cost and size frontiers on the latest fit, by ``price`` and ``active-params``.
+
+    Each as ``opengap frontier --by BY --json`` prints it (``missing`` says why one is empty,
+    e.g. no prices stored, and the command that imports them); ``problems`` names a frontier
+    that could not be computed.
+    """
+
+    def build() -> dict[str, Any]:
+        frontiers, problems = board.costs()
+        out: dict[str, Any] = {by: frontier_dict(r) for by, r in frontiers.items()}
+        out["problems"] = problems
         return out
 
     return cached_json(request, board, build)

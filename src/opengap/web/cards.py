@@ -1,15 +1,12 @@
-"""The model explorer's table and one model's card facts, from the catalogue and a fit.
+"""The model explorer's table, from the catalogue and a fit.
 
-Pure functions over DataFrames (the dashboard passes what the library returned). Missing facts
-stay missing and are shown as unknown, never filled in.
+A pure function over DataFrames (the dashboard passes what the library returned). Missing facts
+stay missing and are shown as unknown, never filled in. One model's card is the library's
+(:func:`opengap.cards.card`), not computed here.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
-import numpy as np
 import pandas as pd
 
 from opengap.analysis.groups import size_class
@@ -80,78 +77,3 @@ def _fitted(fit_models: pd.DataFrame | None) -> pd.DataFrame:
     capability = pd.to_numeric(fitted["capability"], errors="coerce")
     fitted["rank"] = capability.rank(ascending=False, method="min")
     return fitted
-
-
-def model_card(
-    model: dict[str, Any],
-    fit_models: pd.DataFrame | None,
-    *,
-    n_finetunes: int = 0,
-    unit: str = "points",
-) -> dict[str, Any]:
-    """Return the card facts of one model (DESIGN.md "Model card"); unknown facts are None.
-
-    Parameters
-    ----------
-    model : dict
-        One row of :func:`explorer_table` for the model.
-    fit_models : DataFrame, optional
-        The fit's models (capability, ci_low, ci_high, params_total_b, model_id).
-    n_finetunes : int
-        Catalogue models whose base model is this one (evidence of fine-tunability).
-    unit : str
-        Capability unit.
-
-    Returns
-    -------
-    dict
-        capability, ci_low, ci_high, rank, n_fitted, size_class, size_rank, size_n,
-        size_percentile, pareto (True/False, None when its size or capability is unknown),
-        origin, license_class, tooling (always None: no tooling data yet), finetunability.
-    """
-    card: dict[str, Any] = {
-        "unit": unit,
-        "capability": _float(model.get("capability")),
-        "ci_low": _float(model.get("ci_low")),
-        "ci_high": _float(model.get("ci_high")),
-        "is_anchor": bool(model.get("is_anchor")) if model.get("is_anchor") is not None else None,
-        "rank": _int(model.get("rank")),
-        "n_fitted": 0 if fit_models is None else len(fit_models),
-        "size_class": model.get("size_class"),
-        "size_rank": None, "size_n": None, "size_percentile": None, "pareto": None,
-        "origin": model.get("country"),
-        "license_class": model.get("license_class"),
-        "tooling": None,
-        "finetunability": (f"{n_finetunes} fine-tuned model(s) in the catalogue name it as their "
-                           "base model") if n_finetunes else None,
-    }  # fmt: skip
-    capability = card["capability"]
-    if fit_models is None or fit_models.empty or capability is None:
-        return card
-    caps = pd.to_numeric(fit_models["capability"], errors="coerce").to_numpy(dtype=float)
-    params = pd.to_numeric(fit_models["params_total_b"], errors="coerce").to_numpy(dtype=float)
-    if card["size_class"] is not None:
-        classes = size_class(params).to_numpy()
-        peers = caps[(classes == card["size_class"]) & np.isfinite(caps)]
-        if len(peers):
-            card["size_n"] = len(peers)
-            card["size_rank"] = int((peers > capability).sum()) + 1
-            card["size_percentile"] = float(100.0 * (peers <= capability).sum() / len(peers))
-    size = _float(model.get("params_total_b"))
-    if size is not None:
-        smaller = np.isfinite(params) & np.isfinite(caps) & (params <= size)
-        card["pareto"] = bool(not (caps[smaller] > capability).any())
-    return card
-
-
-def _float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _int(value: Any) -> int | None:
-    number = _float(value)
-    return None if number is None else int(number)

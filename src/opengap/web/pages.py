@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 
+import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
@@ -27,10 +28,12 @@ router = APIRouter(include_in_schema=False)
 NAV = [
     ("/", "Overview"), ("/gap", "Gap"), ("/breakdowns", "Breakdowns"),
     ("/sensitivity", "Sensitivity"), ("/compare", "Methods"), ("/benchmarks", "Benchmarks"),
-    ("/models", "Models"),
+    ("/costs", "Price & size"), ("/models", "Models"),
     ("/fit", "Fit & provenance"), ("/api", "API"),
 ]  # fmt: skip
 SIZE_CLASSES = ["<10B", "10-49B", "50-199B", ">=200B", "unknown"]
+SCORE_COLUMNS = ["benchmark_id", "value", "normalized", "harness", "setting", "source",
+                 "source_url"]  # fmt: skip
 
 
 def model_url(model_id: str) -> str:
@@ -106,6 +109,14 @@ def benchmarks(request: Request, board: Board) -> Response:
         ["benchmarks"]))  # fmt: skip
 
 
+@router.get("/costs", response_class=HTMLResponse)
+def costs(request: Request, board: Board) -> Response:
+    """The gap at equal price and active parameters, cheapest over time (twin: ``/api/costs``)."""
+    return cached_page(request, board, lambda: _report_page(
+        request, board.report_data(costs=True), ["_costs.html"], "/api/costs",
+        "Price & size", ["cost-"]))  # fmt: skip
+
+
 @router.get("/fit", response_class=HTMLResponse)
 def fit(request: Request, board: Board) -> Response:
     """The fit's configuration, sources and how to reproduce it (twin: ``/api/fit``)."""
@@ -154,17 +165,16 @@ def models(request: Request, board: Board, filters: Filters) -> Response:
 
 @router.get("/models/{model_id:path}", response_class=HTMLResponse)
 def model(request: Request, board: Board, model_id: ModelRef) -> Response:
-    """One model's page: card facts, capability, scores (twin: ``/api/models/{id}``)."""
+    """One model's card, as ``opengap card`` gives it (twin: ``/api/cards/{id}``)."""
 
     def build() -> str:
         found = board.model(model_id)
-        row = to_jsonable(found["model"])
-        chart = Markup(charts.figure_html(charts.model_scores_figure(found["scores"]),
-                                          "chart-scores"))  # fmt: skip
-        twin = "/api/models/" + quote(str(row["model_id"]), safe="")
-        return _render(request, "model.html", twin, model=row, card=found["card"],
-                       scores=to_jsonable(found["scores"]), chart=chart, fit_id=found["fit_id"],
-                       title=str(row.get("name") or row["model_id"]))  # fmt: skip
+        card = to_jsonable(found["card"].to_dict())
+        scores = pd.DataFrame(card["scores"], columns=SCORE_COLUMNS)
+        chart = Markup(charts.figure_html(charts.model_scores_figure(scores), "chart-scores"))
+        twin = "/api/cards/" + quote(str(card["model_id"]), safe="")
+        return _render(request, "model.html", twin, model=to_jsonable(found["model"]),
+                       card=card, chart=chart, title=str(card["name"] or card["model_id"]))
 
     return cached_page(request, board, build)
 

@@ -27,10 +27,13 @@ from typing import Any, TypeVar, cast
 
 import pandas as pd
 
+from opengap import cards as cards_lib
 from opengap import catalog, fitting
 from opengap import gap as gap_lib
+from opengap.cards import ModelCard
+from opengap.costs import FrontierResult
 from opengap.errors import NoFit, OpengapError, StoreInUse
-from opengap.report.data import COMPARE_BOOTSTRAP, IMPORT_COLUMNS, ReportData
+from opengap.report.data import COMPARE_BOOTSTRAP, IMPORT_COLUMNS, ReportData, cost_frontiers
 from opengap.store import Store
 from opengap.store.location import resolve_db_path
 from opengap.web import cards
@@ -325,8 +328,24 @@ class Dashboard:
             lambda copy: gap_lib.compare(copy, bootstrap=COMPARE_BOOTSTRAP).to_dict(),
         )  # fmt: skip
 
+    def costs(self) -> tuple[dict[str, FrontierResult], dict[str, str]]:
+        """Return the cost and size frontiers on the latest fit (:func:`cost_frontiers`).
+
+        The second value says why a frontier that could not be computed is left out, by
+        ``frontier-<by>``.
+        """
+        fit_id = self.fit_id()
+
+        def compute() -> tuple[dict[str, FrontierResult], dict[str, str]]:
+            problems: dict[str, str] = {}
+            with self.connect() as store:
+                return cost_frontiers(store, fit_id, problems), problems
+
+        return self.cached(("costs", fit_id), compute)
+
     def report_data(
-        self, *, breakdowns: bool = False, sensitivity: bool = False, compare: bool = False
+        self, *, breakdowns: bool = False, sensitivity: bool = False, compare: bool = False,
+        costs: bool = False,
     ) -> ReportData:
         """Return a :class:`ReportData` for the report's section templates.
 
@@ -361,11 +380,15 @@ class Dashboard:
                 )
                 return imports, store.counts()
 
+        frontiers: dict[str, FrontierResult] = {}
+        if costs:
+            frontiers, failed = self.costs()
+            problems.update(failed)
         imports, counts = self.cached(("imports",), read)
         return ReportData(
             fit=fit, gap=self.gap(), breakdowns=parts, sensitivity=sens, imports=imports,
             counts=counts, generated_at=str(fit.provenance.get("created_at") or ""),
-            problems=problems, compare=chain,
+            problems=problems, compare=chain, frontiers=frontiers,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ catalogue
@@ -389,37 +412,27 @@ class Dashboard:
         return cards.explorer_table(frame, None if fit is None else fit.models, filters,
                                     version_of=version_of)  # fmt: skip
 
+    def card(self, ref: str) -> ModelCard:
+        """Return :func:`opengap.cards.card` of ``ref`` (an id or alias) on the latest fit."""
+        return self.cached(("card", ref), lambda: self._card(ref))
+
+    def _card(self, ref: str) -> ModelCard:
+        fit = self.fit_or_none()
+        with self.connect() as store:
+            return cards_lib.card(store, ref, fit=fit)
+
     def model(self, ref: str) -> dict[str, Any]:
-        """Return one model's facts, card, and scores (``ref`` may be an id or an alias)."""
+        """Return one model's explorer row, its card (:meth:`card`) and the fit's id."""
         return self.cached(("model", ref), lambda: self._model(ref))
 
     def _model(self, ref: str) -> dict[str, Any]:
-        with self.connect() as store:
-            model_id = store.resolve_model(ref)
+        card = self.card(ref)
         table = self.models(ModelFilters(search=None))
-        rows = table.loc[table["model_id"].astype(str) == model_id]
+        rows = table.loc[table["model_id"].astype(str) == card.model_id]
         row = {str(k): v for k, v in rows.iloc[0].to_dict().items()} if len(rows) else {
-            "model_id": model_id
+            "model_id": card.model_id
         }
-        fit = self.fit_or_none()
-        with self.connect() as store:
-            scores = catalog.list_scores(store, model=model_id)
-            finetunes = store.query(
-                "SELECT count(*) AS n FROM models WHERE base_model_id = ?", [model_id]
-            )
-            extra = store.query(
-                "SELECT base_model_id, reasoning, notes FROM models WHERE model_id = ?",
-                [model_id],
-            )
-        if len(extra):
-            row.update({str(k): v for k, v in extra.iloc[0].to_dict().items()})
-        unit = "logits" if fit is not None and fit.scale == "raw" else "points"
-        card = cards.model_card(
-            row, None if fit is None else fit.models, n_finetunes=int(finetunes["n"].iloc[0]),
-            unit=unit,
-        )  # fmt: skip
-        return {"model": row, "card": card, "scores": scores,
-                "fit_id": None if fit is None else fit.fit_id}  # fmt: skip
+        return {"model": row, "card": card, "fit_id": card.fit_id}
 
     def benchmarks(self) -> pd.DataFrame:
         """Return the catalogue's benchmarks with the latest fit's difficulty and slope."""
