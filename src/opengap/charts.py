@@ -24,15 +24,14 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-OPEN_COLOR = "#e8590c"
-CLOSED_COLOR = "#1c7ed6"
-OTHER_COLOR = "#868e96"
-WEIGHT_COLORS = {"open": OPEN_COLOR, "closed": CLOSED_COLOR}
-DOMAIN_COLORS = {
-    "math": "#1c7ed6", "code": "#e8590c", "knowledge": "#2b8a3e", "reasoning": "#9c36b5",
-    "agentic": "#c2255c", "language": "#0c8599", "multimodal": "#f08c00",
-    "long-context": "#5f3dc4", "other": "#868e96",
-}  # fmt: skip
+from opengap import palette
+from opengap.analysis.sensitivity import influence_of
+
+OPEN_COLOR = palette.OPEN
+CLOSED_COLOR = palette.CLOSED
+OTHER_COLOR = palette.UNKNOWN
+WEIGHT_COLORS = palette.WEIGHTS
+DOMAIN_COLORS = palette.DOMAINS
 UNKNOWN = "unknown"
 CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
 """Plotly's display options for every embedded chart."""
@@ -204,7 +203,7 @@ def frontier_figure(
     groups += sorted(set(weights) - set(groups))
     for group in groups:
         part = frame.loc[weights == group].sort_values("release_date")
-        color = WEIGHT_COLORS.get(group, OTHER_COLOR)
+        color = palette.weights_color(group)
         cap = part["capability"].to_numpy(dtype=float)
         low = pd.to_numeric(part["ci_low"], errors="coerce").to_numpy(dtype=float)
         high = pd.to_numeric(part["ci_high"], errors="coerce").to_numpy(dtype=float)
@@ -270,7 +269,7 @@ def gap_series_figure(
         ), row=row, col=1)  # fmt: skip
         fig.add_trace(go.Scatter(
             x=dates, y=[_nan_none(v) for v in low], mode="lines", line={"width": 0},
-            fill="tonexty", fillcolor="rgba(232, 89, 12, 0.18)", name="90% interval",
+            fill="tonexty", fillcolor=palette.MEASURE_BAND, name="90% interval",
             showlegend=row == 1, legendgroup="band", hoverinfo="skip", connectgaps=False,
         ), row=row, col=1)  # fmt: skip
         hover = [
@@ -279,7 +278,7 @@ def gap_series_figure(
         ]
         fig.add_trace(go.Scatter(
             x=dates, y=[_nan_none(v) for v in values], mode="lines", name=name,
-            line={"color": OPEN_COLOR if row == 1 else CLOSED_COLOR, "width": 2},
+            line={"color": palette.MEASURE, "width": 2},
             hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         ), row=row, col=1)  # fmt: skip
     fig.update_yaxes(title_text="months", row=1, col=1, rangemode="tozero")
@@ -311,16 +310,15 @@ def breakdown_figure(
         Chart title (default: "Gap by <by>").
     """
     title = title or f"Gap by {by}"
-    rows = _records(table)
+    every = _records(table)
+    # A group with no (open) models has nothing to draw: no bar, no category row for it.
+    rows = [r for r in every if _drawable_group(r)]
     if not rows:
         return _empty(title, f"No {by} groups to compare.")
     labels = [text(r.get("group")) for r in rows][::-1]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=("lag (months)", f"vertical gap ({html.escape(unit)})"))
-    for col, key, color, what in (
-        (1, "lag_months", OPEN_COLOR, "months"),
-        (2, "vertical_gap", CLOSED_COLOR, unit),
-    ):
+    for col, key, what in ((1, "lag_months", "months"), (2, "vertical_gap", unit)):
         values = [_num(r.get(key)) for r in rows][::-1]
         low = [_num(r.get(f"{key}_low")) for r in rows][::-1]
         high = [_num(r.get(f"{key}_high")) for r in rows][::-1]
@@ -329,15 +327,23 @@ def breakdown_figure(
             for lab, v, lo, hi in zip(labels, values, low, high, strict=True)
         ]
         fig.add_trace(go.Bar(
-            x=[_nan_none(v) for v in values], y=labels, orientation="h", marker_color=color,
-            showlegend=False, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
-            error_x={"type": "data", "symmetric": False,
-                     "array": _whisker(high, values), "arrayminus": _whisker(values, low),
-                     "color": "#343a40", "thickness": 1},
+            x=[_nan_none(v) for v in values], y=labels, orientation="h",
+            marker_color=palette.MEASURE, showlegend=False, hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+            error_x={"type": "data", "symmetric": False, "array": _whisker(high, values),
+                     "arrayminus": _whisker(values, low), "color": palette.INK, "thickness": 1},
         ), row=1, col=col)  # fmt: skip
-        fig.add_vline(x=0, line_width=1, line_color="#adb5bd", row=1, col=col)
+        fig.add_vline(x=0, line_width=1, line_color=palette.REFERENCE, row=1, col=col)
     fig.update_yaxes(type="category", automargin=True)
     return _layout(fig, title, height=max(220, 150 + 34 * len(rows)), bargap=0.35)
+
+
+def _drawable_group(row: Mapping[str, Any]) -> bool:
+    """Whether a breakdown row has models and something to draw (a lag or a gap)."""
+    n = _num(row.get("n_models"))
+    if "n_models" in row and not (math.isfinite(n) and n > 0):
+        return False
+    return any(math.isfinite(_num(row.get(key))) for key in ("lag_months", "vertical_gap"))
 
 
 def _whisker(upper: Sequence[float], lower: Sequence[float]) -> list[float]:
@@ -395,15 +401,16 @@ def waterfall_figure(
     fig = go.Figure(go.Waterfall(
         x=labels, y=values, measure=measures, hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>",
-        increasing={"marker": {"color": OPEN_COLOR}},
-        decreasing={"marker": {"color": CLOSED_COLOR}},
-        totals={"marker": {"color": OTHER_COLOR}}, connector={"line": {"color": "#adb5bd"}},
+        increasing={"marker": {"color": palette.WIDENS}},
+        decreasing={"marker": {"color": palette.NARROWS}},
+        totals={"marker": {"color": palette.MEASURE}},
+        connector={"line": {"color": palette.REFERENCE}},
     ))  # fmt: skip
     fig.add_trace(go.Scatter(
         x=labels, y=[_nan_none(v) for v in totals], mode="markers",
-        marker={"color": "#343a40", "size": 5}, showlegend=False, hoverinfo="skip",
+        marker={"color": palette.INK, "size": 5}, showlegend=False, hoverinfo="skip",
         error_y={"type": "data", "symmetric": False, "array": _whisker(high, totals),
-                 "arrayminus": _whisker(totals, low), "color": "#343a40", "thickness": 1},
+                 "arrayminus": _whisker(totals, low), "color": palette.INK, "thickness": 1},
     ))  # fmt: skip
     fig.update_yaxes(title_text="lag (months)")
     return _layout(fig, title, height=380, showlegend=False)
@@ -432,12 +439,13 @@ def tornado_figure(
     Parameters
     ----------
     influence : DataFrame or sequence of dict
-        Sensitivity rows: benchmark_id, name, delta_points, delta_lag_months (most
-        influential first, as :func:`opengap.gap.sensitivity` returns them).
+        Sensitivity rows: benchmark_id, name, delta_points, delta_lag_months, influence (as
+        :func:`opengap.gap.sensitivity` returns them).
     unit : str
         Unit of Δ points.
     top : int
-        Show the ``top`` benchmarks with the largest |Δ points| (then |Δ months|).
+        Show the ``top`` benchmarks with the largest influence (the larger of the lag and gap
+        effects, each relative to the full fit's value), both effects side by side.
     title : str
         Chart title.
     """
@@ -446,15 +454,23 @@ def tornado_figure(
             or math.isfinite(_num(r.get("delta_lag_months")))]  # fmt: skip
     if not rows:
         return _empty(title, "No leave-one-benchmark-out refit succeeded.")
-    rows.sort(key=lambda r: (-abs(_zero(r.get("delta_points"))),
-                             -abs(_zero(r.get("delta_lag_months")))))  # fmt: skip
+    # The sensitivity table's order (its ``influence``: the larger of the lag and gap
+    # effects), so the benchmark its headline names is the top bar. Rows without it: each
+    # effect relative to the largest of its kind.
+    if any(_missing(r.get("influence")) for r in rows):
+        shares = influence_of(pd.Series([_num(r.get("delta_lag_months")) for r in rows]),
+                              pd.Series([_num(r.get("delta_points")) for r in rows]),
+                              math.nan, math.nan)  # fmt: skip
+        rows = [{**r, "influence": float(v)} for r, v in zip(rows, shares, strict=True)]
+    rows.sort(key=lambda r: (-_zero(r.get("influence")), -abs(_zero(r.get("delta_lag_months"))),
+                             -abs(_zero(r.get("delta_points")))))  # fmt: skip
     rows = rows[:top][::-1]
     labels = [text(r.get("name") or r.get("benchmark_id")) for r in rows]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=(f"Δ vertical gap ({html.escape(unit)})", "Δ lag (months)"))
     for col, key, what in ((1, "delta_points", unit), (2, "delta_lag_months", "months")):
         values = [_num(r.get(key)) for r in rows]
-        colors = [OPEN_COLOR if v > 0 else CLOSED_COLOR for v in values]
+        colors = [palette.change_color(v) for v in values]
         hover = [
             f"<b>without {lab}</b><br>{'+' if v > 0 else ''}{fmt_number(v, 2)} {html.escape(what)}"
             for lab, v in zip(labels, values, strict=True)
@@ -463,7 +479,7 @@ def tornado_figure(
             x=[_nan_none(v) for v in values], y=labels, orientation="h", marker_color=colors,
             showlegend=False, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         ), row=1, col=col)  # fmt: skip
-        fig.add_vline(x=0, line_width=1, line_color="#495057", row=1, col=col)
+        fig.add_vline(x=0, line_width=1, line_color=palette.REFERENCE, row=1, col=col)
     fig.update_yaxes(type="category", automargin=True)
     return _layout(fig, title, height=max(320, 130 + 26 * len(rows)))
 
@@ -520,12 +536,13 @@ def harness_figure(
     ]
     fig = go.Figure(go.Scatter(
         x=[_nan_none(v) for v in values], y=labels, mode="markers",
-        marker={"color": CLOSED_COLOR, "size": 9},
+        marker={"color": palette.MEASURE, "size": 9},
         error_x={"type": "data", "symmetric": False, "array": _whisker(high, values),
-                 "arrayminus": _whisker(values, low), "color": CLOSED_COLOR, "thickness": 1.5},
+                 "arrayminus": _whisker(values, low), "color": palette.MEASURE,
+                 "thickness": 1.5},
         hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
     ))  # fmt: skip
-    fig.add_vline(x=0, line_width=1, line_color="#495057")
+    fig.add_vline(x=0, line_width=1, line_color=palette.REFERENCE)
     fig.update_xaxes(title_text=f"offset ({html.escape(unit)})")
     fig.update_yaxes(type="category", automargin=True)
     return _layout(fig, title, height=max(300, 140 + 24 * len(rows)))
@@ -595,7 +612,7 @@ def benchmarks_figure(
         ]
         fig.add_trace(go.Scatter(
             x=part["difficulty"], y=part["slope"], mode="markers", name=text(domain),
-            marker={"size": size[mask], "color": DOMAIN_COLORS.get(domain, OTHER_COLOR),
+            marker={"size": size[mask], "color": DOMAIN_COLORS.get(domain, DOMAIN_COLORS["other"]),
                     "line": {"width": 1, "color": "white"}, "opacity": 0.85},
             hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         ), row=2, col=1)  # fmt: skip
@@ -634,7 +651,7 @@ def model_scores_figure(
         for lab, n, v in zip(labels, best["normalized"], best["value"], strict=True)
     ]
     fig = go.Figure(go.Bar(
-        x=best["normalized"], y=labels, orientation="h", marker_color=CLOSED_COLOR,
+        x=best["normalized"], y=labels, orientation="h", marker_color=palette.MEASURE,
         hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
     ))  # fmt: skip
     fig.update_xaxes(range=[0, 1], title_text="normalised score")
@@ -656,8 +673,6 @@ def plotly_js() -> str:
 
 
 # --------------------------------------------------------------------------- cost frontier
-GAP_COLOR = "#343a40"
-"""The equal-budget gap (closed − open) and its interval: neither side's colour."""
 LEVEL_DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
 
 
@@ -715,7 +730,7 @@ def budget_frontier_figure(
         low = pd.to_numeric(gap["gap_low"], errors="coerce")
         fig.add_trace(go.Scatter(
             x=gap["budget"], y=values, mode="lines+markers", name="gap (closed − open)",
-            line={"color": GAP_COLOR}, marker={"color": GAP_COLOR}, error_y={
+            line={"color": palette.MEASURE}, marker={"color": palette.MEASURE}, error_y={
                 "type": "data", "array": (high - values).fillna(0.0),
                 "arrayminus": (values - low).fillna(0.0), "thickness": 1, "width": 3},
         ), row=2, col=1)  # fmt: skip

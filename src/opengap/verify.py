@@ -58,7 +58,7 @@ _PAIR_COLUMNS = ["model_id", "benchmark_id", "ours", "theirs", "difference", "ag
 #: describes how they differ from the left side (``by_harness``) rather than judging agreement.
 INDEPENDENT_KINDS = ("artificial-analysis", "arc-prize")
 HARNESS_COLUMNS = [
-    "benchmark_id", "our_harness", "their_harness", "pairs", "median_difference",
+    "benchmark_id", "benchmark", "our_harness", "their_harness", "pairs", "median_difference",
     "mean_difference", "within_tolerance",
 ]  # fmt: skip
 _KEYS = ["model_id", "benchmark_id"]
@@ -99,7 +99,8 @@ class VerifyResult:
     disagreements : list of Disagreement
         The other pairs, largest difference first. Ids are the left side's.
     pairs : pandas.DataFrame
-        Every overlapping pair: model_id, benchmark_id, ours, theirs, difference (ours −
+        Every overlapping pair: model_id, model, benchmark_id, benchmark (the left side's
+        names), ours, theirs, difference (ours −
         theirs), agree, and our_publication / their_publication, the publication keys of the
         two best values (see :func:`publication`).
     same_source : pandas.DataFrame
@@ -108,9 +109,9 @@ class VerifyResult:
         best value from that publication, ``theirs`` the other side's value from it that is
         closest to ours.
     by_harness : pandas.DataFrame
-        Per benchmark and pair of harnesses (:data:`HARNESS_COLUMNS`): the number of pairs,
-        median and mean difference in points (ours − theirs) and the share of pairs within
-        the tolerance.
+        Per benchmark (its id and the left side's name) and pair of harnesses
+        (:data:`HARNESS_COLUMNS`): the number of pairs, median and mean difference in points
+        (ours − theirs) and the share of pairs within the tolerance.
     """
 
     overlap: int
@@ -203,6 +204,7 @@ def verify(
         mapping = _match(ours, theirs, their_scores)
         grouped = _match(ours, theirs, their_scores, groups=True)
         our_scores = _fraction_scores(ours)
+        names = _names(ours)
     by_harness = _harness_table(
         our_scores,
         their_scores.assign(
@@ -219,6 +221,10 @@ def verify(
     by_source = [*_KEYS, "publication"]
     our_best = _best(our_scores, by_source)
     same = _compare(our_best, _closest(their_scores, our_best, by_source), by_source, tolerance)
+    for frame in (pairs, same):
+        frame.insert(1, "model", frame["model_id"].map(names["model"]))
+        frame.insert(3, "benchmark", frame["benchmark_id"].map(names["benchmark"]))
+    by_harness.insert(1, "benchmark", by_harness["benchmark_id"].map(names["benchmark"]))
     return VerifyResult(
         overlap=len(pairs),
         agree=int(pairs["agree"].sum()),
@@ -239,8 +245,8 @@ def _harness_table(ours: pd.DataFrame, theirs: pd.DataFrame, tolerance: float) -
         best = frame.sort_values("value", ascending=False, kind="stable").drop_duplicates(keys)
         sides.append(best[[*keys, "value"]])
     pairs = sides[0].merge(sides[1], on=_KEYS, suffixes=("_ours", "_theirs"))
-    if pairs.empty:
-        return pd.DataFrame(columns=HARNESS_COLUMNS)
+    if pairs.empty:  # (the benchmark's name is added by verify)
+        return pd.DataFrame(columns=[c for c in HARNESS_COLUMNS if c != "benchmark"])
     pairs["difference"] = (pairs["value_ours"] - pairs["value_theirs"]) * 100.0
     pairs["within"] = pairs["difference"].abs() <= tolerance * 100.0 + _EPSILON * 100.0
     table = (
@@ -367,6 +373,16 @@ def _left_store(target: Path) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def _names(store: Store) -> dict[str, dict[str, str]]:
+    """Return the left side's display names: ``model`` and ``benchmark`` id -> name."""
+    out: dict[str, dict[str, str]] = {}
+    for what, table in (("model", "models"), ("benchmark", "benchmarks")):
+        frame = store.query(f"SELECT {what}_id AS id, coalesce(name, {what}_id) AS name "
+                            f"FROM {table}")  # fmt: skip
+        out[what] = dict(zip(frame["id"].astype(str), frame["name"].astype(str), strict=True))
+    return out
 
 
 def _fraction_scores(store: Store) -> pd.DataFrame:

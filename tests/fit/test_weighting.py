@@ -142,3 +142,28 @@ def test_new_fields_default_to_the_old_behaviour_and_the_caisi_preset_sets_them(
         resolve_config("caisi", gap_method="median")
     with pytest.raises(BadConfiguration, match="gap grouping"):
         resolve_config("caisi", gap_by="planet")
+
+
+def test_benchmarks_without_a_domain_form_one_domain_and_keep_their_weight() -> None:
+    # Two benchmarks without a domain and one math benchmark: each domain gets half the total.
+    # (A NUL sentinel for "no domain" used to match nothing: those scores got weight 0 and a
+    # divide-by-zero warning showed during fits with benchmark-domain weights.)
+    import warnings
+
+    bench = np.array([0, 0, 1, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w = observation_weights("benchmark-domain", bench, 3, [None, None, "math"])
+    assert w is not None
+    assert w.tolist() == pytest.approx([0.5, 0.5, 1.0, 2.0])
+    assert w[bench < 2].sum() == pytest.approx(w[bench == 2].sum())
+
+
+def test_no_observations_give_no_weights_and_no_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for scheme in ("benchmark", "benchmark-domain"):
+            w = observation_weights(scheme, np.array([], dtype=int), 2, ["math", None])
+            assert w is not None and w.shape == (0,)

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from opengap import charts
+from opengap import charts, palette
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -138,11 +138,12 @@ def test_breakdown_bars_with_whiskers_and_groups_without_a_gap() -> None:
     )
     fig = charts.breakdown_figure(table, by="country")
     lag, points = fig.data
-    assert list(lag.y) == ["unknown", "&lt;i&gt;x&lt;/i&gt;", "China"]  # first group on top
-    assert list(lag.x) == [None, 5.0, 3.0]
-    assert list(lag.error_x.array) == [0.0, 3.0, 1.0]
-    assert list(lag.error_x.arrayminus) == [0.0, 1.0, 2.0]
-    assert list(points.x) == [None, 2.0, 10.0]
+    # A group with nothing to draw (no lag, no gap) gets no row (its note is in the table).
+    assert list(lag.y) == ["&lt;i&gt;x&lt;/i&gt;", "China"]  # first group on top
+    assert list(lag.x) == [5.0, 3.0]
+    assert list(lag.error_x.array) == [3.0, 1.0]
+    assert list(lag.error_x.arrayminus) == [1.0, 2.0]
+    assert list(points.x) == [2.0, 10.0]
     assert fig.layout.title.text == "Gap by country"
 
 
@@ -155,10 +156,12 @@ def test_tornado_shows_the_most_influential_first() -> None:
     ]
     fig = charts.tornado_figure(rows, top=2)
     points, months = fig.data
-    assert list(points.y) == ["c", "&lt;b&gt;B&lt;/b&gt;"]  # |Δ| 1, 3: largest drawn on top
-    assert list(points.x) == [1.0, -3.0]
-    assert list(months.x) == [-2.0, 1.0]
-    assert list(points.marker.color) == [charts.OPEN_COLOR, charts.CLOSED_COLOR]
+    # Without an influence column, each effect relative to the largest of its kind: b moves
+    # the points most, c the lag most (1.0 each, ties by |Δ lag|); a (0.5 of 3 points) is out.
+    assert list(points.y) == ["&lt;b&gt;B&lt;/b&gt;", "c"]  # largest drawn on top
+    assert list(points.x) == [-3.0, 1.0]
+    assert list(months.x) == [1.0, -2.0]
+    assert list(points.marker.color) == [palette.NARROWS, palette.WIDENS]
 
 
 def test_tornado_without_refits_says_so() -> None:

@@ -3,7 +3,9 @@
 Pure functions over the outcomes of refits (done by :mod:`opengap.gap`):
 
 - *influence*: for each benchmark left out, the gap (lag in months, points) of the refit minus
-  the gap of the full fit; rows sorted by |Δ lag|, then |Δ points| (the tornado order);
+  the gap of the full fit, and its ``influence``: the larger of the two effects, each as a share
+  of the full fit's value (|Δ lag| / |lag|, |Δ points| / |gap|); rows sorted by it, so the
+  headline's "moves it most", the tables and the tornado chart rank benchmarks alike;
 - *alignment*: unless the scale is pinned by two anchor models (``eci``), a refit's values are
   mapped onto the full fit's units by least squares over the models they share
   (:func:`align_scale`), so Δ points compare like with like; lags in months do not depend on
@@ -31,7 +33,7 @@ from opengap.analysis.intervals import Interval
 
 INFLUENCE_COLUMNS = [
     "benchmark_id", "name", "domain", "n_models", "lag_months", "vertical_gap",
-    "delta_lag_months", "delta_points", "best_open", "best_closed",
+    "delta_lag_months", "delta_points", "influence", "best_open", "best_closed",
 ]  # fmt: skip
 WIDENING_COLUMNS = [
     "model_id", "name", "weights", "n_benchmarks", "ci_width", "se", "mean_widening",
@@ -90,11 +92,37 @@ def influence_table(
     frame["vertical_gap"] = pd.to_numeric(frame["vertical_gap"], errors="coerce")
     frame["delta_lag_months"] = frame["lag_months"] - base_lag
     frame["delta_points"] = frame["vertical_gap"] - base_points
+    frame["influence"] = influence_of(frame["delta_lag_months"], frame["delta_points"],
+                                      base_lag, base_points)  # fmt: skip
     order = np.lexsort((
         -frame["delta_points"].abs().fillna(-1).to_numpy(),
         -frame["delta_lag_months"].abs().fillna(-1).to_numpy(),
+        -frame["influence"].fillna(-1).to_numpy(),
     ))  # fmt: skip
     return frame.iloc[order][INFLUENCE_COLUMNS].reset_index(drop=True)
+
+
+def influence_of(
+    delta_lag: pd.Series, delta_points: pd.Series, base_lag: float, base_points: float
+) -> pd.Series:
+    """Return each row's influence: the larger of its lag and gap effects, made comparable.
+
+    Each effect is divided by the full fit's value (|Δ lag| / |lag|, |Δ points| / |gap|), so
+    0.5 means "moves the lag, or the gap, by half of itself". A baseline that is zero or
+    unknown gives no scale; that effect is then divided by the largest such effect instead.
+    NaN where neither effect is known.
+
+    Examples
+    --------
+    >>> influence_of(pd.Series([1.0, -0.2]), pd.Series([0.1, 0.5]), 4.0, 1.0).tolist()
+    [0.25, 0.5]
+    """
+    shares = []
+    for delta, base in ((delta_lag, base_lag), (delta_points, base_points)):
+        size = pd.to_numeric(delta, errors="coerce").abs()
+        scale = abs(base) if math.isfinite(base) and base != 0 else float(size.max())
+        shares.append(size / scale if math.isfinite(scale) and scale > 0 else size * 0.0)
+    return pd.concat(shares, axis=1).max(axis=1, skipna=True)
 
 
 def widening_table(
@@ -198,12 +226,13 @@ class SensitivityReport:
         digits = 1 if self.unit == "points" else 3
         text = (f"Baseline: open models trail closed by {lag.value:.1f} months, "
                 f"{gap.value:.{digits}f} {self.unit} as of {self.at.isoformat()}")
-        rows = self.benchmarks.dropna(subset=["delta_lag_months"])
+        rows = self.benchmarks.dropna(subset=["delta_lag_months", "delta_points"], how="all")
         if len(rows):
-            top = rows.iloc[0]
-            text += (f"; leaving out {top['benchmark_id']} moves it most "
-                     f"({top['delta_lag_months']:+.1f} months, "
-                     f"{top['delta_points']:+.{digits}f} {self.unit})")
+            top = rows.iloc[0]  # the table is in influence order
+            name = top.get("name") if isinstance(top.get("name"), str) else None
+            text += (f"; leaving out {name or top['benchmark_id']} moves it most "
+                     f"({_signed(top['delta_lag_months'], 1)} months, "
+                     f"{_signed(top['delta_points'], digits)} {self.unit})")
         return text + "."
 
     def to_dict(self) -> dict[str, Any]:
@@ -220,6 +249,11 @@ class SensitivityReport:
             "notes": self.notes,
             "headline": self.headline,
         }
+
+
+def _signed(value: Any, digits: int) -> str:
+    number = float(value) if value is not None else math.nan
+    return f"{number:+.{digits}f}" if math.isfinite(number) else "unknown"
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:

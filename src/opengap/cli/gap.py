@@ -25,6 +25,7 @@ from opengap.analysis.sensitivity import SensitivityReport
 from opengap.cli.common import (
     DbOption,
     JsonOption,
+    WideOption,
     console,
     err_console,
     open_store,
@@ -122,6 +123,7 @@ def sensitivity(
         "--harness/--no-harness", help="Fit harness offsets and restate the gap.")] = True,
     limit: Annotated[int, typer.Option(help="Rows shown per table.")] = 20,
     fit_id: FitIdOption = None,
+    wide: WideOption = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -139,7 +141,7 @@ def sensitivity(
     if json:
         print_json(report.to_dict())
         return
-    _print_sensitivity(report, limit)
+    _print_sensitivity(report, limit, wide=wide)
 
 
 # --------------------------------------------------------------------------- printing
@@ -230,15 +232,28 @@ def _group_display(report: GroupReport, digits: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _print_sensitivity(report: SensitivityReport, limit: int) -> None:
+def _print_sensitivity(report: SensitivityReport, limit: int, *, wide: bool = False) -> None:
     console.print(report.headline, markup=False, highlight=False)
     digits = 1 if report.unit == "points" else 3
     bench = report.benchmarks
-    print_table(pd.DataFrame({
-        "left out": bench["benchmark_id"], "models": bench["n_models"],
-        "Δ lag (months)": bench["delta_lag_months"], f"Δ gap ({report.unit})":
-        bench["delta_points"], "best open": bench["best_open"],
-    }), title="Leave one benchmark out (most influential first)", limit=limit)  # fmt: skip
+    wide_frame = report.widening
+    model_names = dict(zip(wide_frame["model_id"], wide_frame["name"], strict=True))
+    bench_names = dict(zip(bench["benchmark_id"], bench["name"].fillna(bench["benchmark_id"]),
+                           strict=True))  # fmt: skip
+    shown = bench.assign(
+        name=bench["name"].fillna(bench["benchmark_id"]),
+        best_open_name=bench["best_open"].map(lambda m: model_names.get(m, m)),
+    )
+    print_table(shown, title="Leave one benchmark out (largest influence first)", limit=limit,
+                columns=None if wide else {
+                    "name": "left out", "n_models": "models", "delta_lag_months": "Δ lag (months)",
+                    "delta_points": f"Δ gap ({report.unit})", "influence": "influence",
+                    "best_open_name": "best open then"},
+                formats={"n_models": ".0f", "delta_lag_months": "+.1f", "lag_months": ".1f",
+                         "delta_points": f"+.{digits}f", "vertical_gap": f".{digits}f",
+                         "influence": ".0%"}, wide=wide)  # fmt: skip
+    console.print("influence: the larger of the lag and gap effects, each as a share of the full "
+                  "fit's value", markup=False, highlight=False)
     if len(report.subsets):
         sub = report.subsets
         shown = pd.DataFrame({"subset": sub["subset"], "benchmarks": sub["n_benchmarks"]})
@@ -290,11 +305,16 @@ def _print_sensitivity(report: SensitivityReport, limit: int) -> None:
             + "; ".join(parts) + " — details: opengap harness",
             markup=False, highlight=False,
         )  # fmt: skip
-    wide = report.widening
-    print_table(wide[["model_id", "weights", "n_benchmarks", "se", "mean_widening",
-                      "max_widening", "widest_without", "drops_out_without"]],
-                title="Standard-error widening when a model lacks one of its benchmarks",
-                limit=limit)
+    widening = wide_frame.assign(
+        widest_name=wide_frame["widest_without"].map(lambda b: bench_names.get(b, b)))
+    print_table(widening, title="Standard-error widening when a model lacks one of its benchmarks",
+                limit=limit, columns=None if wide else {
+                    "name": "model", "weights": "weights", "n_benchmarks": "benchmarks",
+                    "se": f"s.e. ({report.unit})", "mean_widening": "mean ×",
+                    "max_widening": "max ×", "widest_name": "widest without"},
+                formats={"n_benchmarks": ".0f", "se": f".{digits}f", "ci_width": f".{digits}f",
+                         "mean_widening": ".2f", "max_widening": ".2f"},
+                wide=wide)  # fmt: skip
     for note in report.notes:
         console.print(f"note: {note}", markup=False, highlight=False)
 

@@ -7,7 +7,28 @@ from typing import Annotated
 import typer
 
 from opengap import verify as verify_lib
-from opengap.cli.common import JsonOption, console, print_json, print_table, user_errors
+from opengap.cli.common import (
+    CsvOption,
+    JsonOption,
+    WideOption,
+    console,
+    emit,
+    fail,
+    print_json,
+    user_errors,
+)
+
+PAIR_TABLE = {"model": "model", "benchmark": "benchmark", "ours": "ours", "theirs": "theirs",
+              "difference": "difference", "their_publication": "their publication"}  # fmt: skip
+"""The compact table of disagreements (``--wide``: every column, with ids)."""
+HARNESS_TABLE = {
+    "benchmark": "benchmark", "our_harness": "our harness", "their_harness": "theirs",
+    "pairs": "pairs", "median_difference": "median", "mean_difference": "mean",
+    "within_tolerance": "within",
+}  # fmt: skip
+POINTS = {"ours": ".1f", "theirs": ".1f", "difference": "+.1f", "median_difference": "+.1f",
+          "mean_difference": "+.1f", "within_tolerance": ".0%", "pairs": "d"}  # fmt: skip
+"""One format per unit: scores and differences in points (0-100), shares in percent."""
 
 
 def register(app: typer.Typer) -> None:
@@ -37,7 +58,9 @@ def verify(
         typer.Option(help="Largest difference that still agrees, as a fraction (0.02 = 2 points)."),
     ] = verify_lib.DEFAULT_TOLERANCE,
     limit: Annotated[int | None, typer.Option(help="Show at most this many disagreements.")] = None,
+    wide: WideOption = False,
     json: JsonOption = False,
+    csv: CsvOption = False,
 ) -> None:
     """Compare values for the same (model, benchmark) across two sources (best value each side).
 
@@ -49,6 +72,8 @@ def verify(
     Example: opengap verify snapshot --against artificial-analysis DIR_OF_LLMS_JSON_SNAPSHOTS
     """
     kind, path = against
+    if json and csv:
+        fail("--json and --csv: choose one")
     with user_errors():
         result = verify_lib.verify(left, kind, path, tolerance=tolerance)
     if json:
@@ -56,26 +81,28 @@ def verify(
         return
     if kind in verify_lib.INDEPENDENT_KINDS:
         table = result.by_harness
-        print_table(
-            table,
-            title=f"{left} − {kind}, by benchmark and harness (differences in points)",
-            limit=limit,
-        )
+        emit(table, json=False, csv=csv, title=f"{left} − {kind} by benchmark and harness: "
+             "median and mean differences in points", limit=limit, columns=HARNESS_TABLE,
+             formats=POINTS, wide=wide)  # fmt: skip
+        if csv:
+            return
         console.print(
             f"{int(table['pairs'].sum())} (model, benchmark, harness) pairs; "
-            f"within_tolerance is the share within {tolerance * 100:g} points. The sides use "
+            f"within: the share within {tolerance * 100:g} points. The sides use "
             "different harnesses: this describes differences, it is not a verdict.",
             markup=False,
         )
         return
     same = result.same_source
-    off = result.pairs[~result.pairs["agree"]].copy()
+    off = result.pairs[~result.pairs["agree"].astype(bool)].copy()
     off = off.reindex(off["difference"].abs().sort_values(ascending=False).index)
-    print_table(
-        off.drop(columns=["agree", "our_publication"]),
-        title=f"{len(off)} disagreements beyond {tolerance * 100:g} points",
-        limit=limit,
-    )
+    if not csv:  # the table in points, like the title and the tolerance
+        off[["ours", "theirs", "difference"]] = off[["ours", "theirs", "difference"]] * 100.0
+    emit(off.drop(columns=["agree"]), json=False, csv=csv,
+         title=f"{len(off)} disagreements beyond {tolerance * 100:g} points (values in points)",
+         limit=limit, columns=PAIR_TABLE, formats=POINTS, wide=wide)  # fmt: skip
+    if csv:
+        return
     console.print(
         f"{result.overlap} overlapping (model, benchmark) values, {result.agree} agree "
         f"within {tolerance * 100:g} points ({result.agreement:.1%}); attributed to the same "

@@ -60,11 +60,18 @@ def observation_weights(
     else:
         if domains is None or len(domains) != n_benchmarks:
             raise BadConfiguration("benchmark-domain weighting needs one domain per benchmark")
-        labels = np.array(["\x00" if d is None else str(d) for d in domains], dtype=object)
-        kinds = sorted(set(labels[present]))
-        for kind in kinds:
-            members = present & (labels == kind)
-            share[members] = 1.0 / members.sum()
+        # Domains as integer codes (None is a domain of its own). Not a sentinel string: numpy
+        # compares an object array with "\x00" as with "" (it drops trailing NULs), so the
+        # benchmarks without a domain matched nothing, got weight 0 and left the fit, and
+        # 1 / 0 raised a divide-by-zero warning.
+        codes_of: dict[str | None, int] = {}
+        codes = np.array([codes_of.setdefault(None if d is None else str(d), len(codes_of))
+                          for d in domains], dtype=np.intp)  # fmt: skip
+        for code in np.unique(codes[present]):
+            members = present & (codes == code)
+            share[members] = 1.0 / float(members.sum())
+    if len(b) == 0:
+        return np.ones(0)
     per_obs = share[b] / counts[b]
     out: FloatArray = per_obs * (len(b) / per_obs.sum())
     return out

@@ -15,6 +15,9 @@ from opengap.fit.estimator import CapabilityEstimator
 from opengap.fit.scales import ScaleMap
 from opengap.fitting.result import BENCHMARK_COLUMNS, MODEL_COLUMNS
 
+POOR_FIT_NOTE = "model(s) fit poorly"
+"""The words of the fit's note on poorly fitted models (the report lists them instead)."""
+
 
 def models_frame(
     est: CapabilityEstimator,
@@ -48,7 +51,7 @@ def models_frame(
     poor = rmse > config.poor_fit_rmse
     if poor.any():
         notes.append(
-            f"{int(poor.sum())} model(s) fit poorly (residual RMSE > {config.poor_fit_rmse:g}); "
+            f"{int(poor.sum())} {POOR_FIT_NOTE} (residual RMSE > {config.poor_fit_rmse:g}); "
             "see the poor_fit column"
         )
     frame = meta.copy()

@@ -24,6 +24,7 @@ from opengap import gap as gap_lib
 from opengap.cards import ModelCard, top_open_cards
 from opengap.costs import FrontierResult
 from opengap.errors import BadConfiguration, NoFit, OpengapError
+from opengap.fitting.frames import POOR_FIT_NOTE
 from opengap.store import Store
 
 Progress = Callable[[str, int, int], None]
@@ -35,6 +36,9 @@ beyond each, so 200 (50 left 2.5 per tail)."""
 COMPARE_BOOTSTRAP = 100
 """Draws of each refit of the comparison section (eight refits)."""
 """Bootstrap refits of the fit the report makes when the store holds none (90% intervals)."""
+
+POOR_FIT_COLUMNS = ["model_id", "name", "weights", "n_benchmarks", "rmse", "capability"]
+"""Columns of :attr:`ReportData.poor_fits`."""
 
 IMPORT_COLUMNS = [
     "import_id", "kind", "path", "sha256", "options", "rows_read", "rows_accepted",
@@ -100,6 +104,30 @@ class ReportData:
         return str(self.gap.get("headline") or "")
 
     @property
+    def poor_fits(self) -> pd.DataFrame:
+        """The fit's poorly fitted models (residual RMSE over the fit's threshold), worst first.
+
+        Columns: model_id, name, weights, n_benchmarks, rmse, capability. The report lists them
+        in its frontier section (``#poor-fit``), where its note about them points.
+        """
+        models = self.fit.models
+        if "poor_fit" not in models.columns:
+            return pd.DataFrame(columns=POOR_FIT_COLUMNS)
+        flagged = models.loc[models["poor_fit"].fillna(False).astype(bool)]
+        frame = flagged.reindex(columns=POOR_FIT_COLUMNS)
+        return frame.sort_values("rmse", ascending=False).reset_index(drop=True)
+
+    @property
+    def poor_fit_rmse(self) -> float:
+        """The residual RMSE above which the fit flags a model as poorly fitted."""
+        return float(self.fit.config.poor_fit_rmse)
+
+    @property
+    def fit_notes(self) -> list[str]:
+        """The fit's notes, less the one on poorly fitted models (the report lists those)."""
+        return [n for n in self.fit.notes if POOR_FIT_NOTE not in n]
+
+    @property
     def unit(self) -> str:
         """Unit of capability values: ``points`` or ``logits``."""
         return "logits" if self.fit.scale == "raw" else "points"
@@ -117,6 +145,7 @@ class ReportData:
             "provenance": provenance(self),
             "compare": self.compare,
             "problems": self.problems,
+            "poor_fits": _rows(self.poor_fits),
             "cards": [c.to_dict() for c in self.cards],
             "frontiers": {by: frontier_dict(r) for by, r in self.frontiers.items()},
         }
@@ -281,7 +310,8 @@ def provenance(data: ReportData) -> dict[str, Any]:
         "fit_id": fit.fit_id,
         "preset": fit.preset,
         "scale": fit.scale,
-        "config": fit.config.to_dict(),
+        "config": resolved_config(fit),
+        "config_origin": config_origins(fit),
         "fit_provenance": fit.provenance,
         "imports": _rows(data.imports),
         "counts": data.counts,
@@ -289,6 +319,56 @@ def provenance(data: ReportData) -> dict[str, Any]:
         "generated_at": data.generated_at,
         "reproduce": reproduce_command(data.imports, fit),
     }
+
+
+GAP_SHOWN = {"gap_method": "lag", "gap_by": "weights"}
+"""How the report measures its headline gap (``collect`` calls ``gap`` with these)."""
+
+
+def resolved_config(fit: fitting.FitResult) -> dict[str, Any]:
+    """Return every parameter the fit used, the preset expanded and each choice made resolved.
+
+    The stored configuration leaves some choices to fit time: no scale (the preset's default
+    scale is used), no pin benchmark (the most observed one is pinned), no anchors (the scale's
+    default anchors). Here those are what the fit actually used, read from the fit record
+    (its scale, its pinned benchmark, its anchors); a preset without a gap method or grouping
+    gets the report's (``lag`` by ``weights``).
+    """
+    config = fit.config.to_dict()
+    config.pop("explicit", None)
+    config["scale"] = fit.scale
+    config["anchors"] = [[a.get("model_id"), a.get("value")] for a in fit.anchors]
+    bench = fit.benchmarks
+    if "is_pinned" in bench.columns:
+        pinned = bench.loc[bench["is_pinned"].fillna(False).astype(bool), "benchmark_id"]
+        if len(pinned):
+            config["pin_benchmark"] = str(pinned.iloc[0])
+    for key, value in GAP_SHOWN.items():
+        if config.get(key) is None:
+            config[key] = value
+    return {key: _plain(value) for key, value in config.items()}
+
+
+def config_origins(fit: fitting.FitResult) -> dict[str, str]:
+    """Return, per parameter of :func:`resolved_config`, where its value came from.
+
+    ``passed explicitly``, ``preset <name>`` (the preset's value, unchanged), or ``chosen by the
+    fit`` / ``the report's`` for the choices :func:`resolved_config` resolved.
+    """
+    stored = fit.config.to_dict()
+    resolved = resolved_config(fit)
+    explicit = set(fit.config.explicit)
+    out = {}
+    for key, value in resolved.items():
+        if key in explicit:
+            out[key] = "passed explicitly"
+        elif key in GAP_SHOWN and stored.get(key) is None:
+            out[key] = "the report's"
+        elif _plain(stored.get(key)) != value:
+            out[key] = "chosen by the fit"
+        else:
+            out[key] = f"preset {fit.preset}"
+    return out
 
 
 def reproduce_command(imports: pd.DataFrame, fit: fitting.FitResult) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from opengap import charts
+from opengap import charts, palette
 from opengap.report.data import Progress, ReportData, benchmark_table, collect, provenance
 from opengap.report.figures import export_figures, report_figures
 from opengap.store import Store
@@ -158,6 +158,7 @@ def environment(*extra: Path) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(num=_num, iv=_iv, pct=_pct, unknown=_unknown, records=_records)
+    env.globals["palette"] = palette
     return env
 
 
