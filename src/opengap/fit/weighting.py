@@ -60,10 +60,11 @@ def observation_weights(
     else:
         if domains is None or len(domains) != n_benchmarks:
             raise BadConfiguration("benchmark-domain weighting needs one domain per benchmark")
-        labels = np.array(["\x00" if d is None else str(d) for d in domains], dtype=object)
-        kinds = sorted(set(labels[present]))
-        for kind in kinds:
-            members = present & (labels == kind)
+        # One label per benchmark; no domain is its own group. Compared in Python: numpy drops
+        # trailing NUL characters from a str scalar, so a sentinel like "\x00" never matched.
+        labels = [None if d is None else str(d) for d in domains]
+        for kind in {lab for lab, p in zip(labels, present, strict=True) if p}:
+            members = present & np.array([lab == kind for lab in labels])
             share[members] = 1.0 / members.sum()
     per_obs = share[b] / counts[b]
     out: FloatArray = per_obs * (len(b) / per_obs.sum())
