@@ -108,6 +108,17 @@ def test_each_domain_gets_the_same_total_weight() -> None:
     assert w.sum() == pytest.approx(len(bench))
 
 
+def test_benchmarks_without_a_domain_share_one_domain_of_their_own() -> None:
+    """None is a domain like the others: its benchmarks get a share, not weight zero."""
+    bench = np.array([0, 0, 1, 2, 2, 3])
+    w = observation_weights("benchmark-domain", bench, 4, ["x", None, "x", None])
+    assert w is not None and np.all(np.isfinite(w)) and np.all(w > 0)
+    totals = np.bincount(bench, w)
+    assert totals[0] + totals[2] == pytest.approx(totals[1] + totals[3])
+    assert totals[1] == pytest.approx(totals[3])
+    assert w.sum() == pytest.approx(len(bench))
+
+
 def test_weights_are_none_without_weighting_and_unknown_schemes_are_refused() -> None:
     assert observation_weights("none", np.array([0, 1]), 2) is None
     with pytest.raises(BadConfiguration, match="weighting"):
