@@ -139,6 +139,7 @@ def fit_items(
     frame["item_key"] = frame["benchmark_id"] + "\x1f" + frame["item_id"]
     units, m_idx = np.unique(frame["unit"].to_numpy(str), return_inverse=True)
     keys, i_idx = np.unique(frame["item_key"].to_numpy(str), return_inverse=True)
+    _check_connected(units, keys, m_idx, i_idx)
     floors = frame.groupby("item_key")["chance"].first().reindex(keys).to_numpy(float)
     config = {"model": model, "benchmark": benchmark, "harness": harness,
               "bootstrap": bootstrap, "seed": seed}  # fmt: skip
@@ -204,6 +205,28 @@ def fit_items(
     if save:
         save_item_fit(store, fit_id, model, config, provenance, summary, abilities, items)
     return result
+
+
+def _check_connected(units: np.ndarray, keys: np.ndarray, m_idx: np.ndarray,
+                     i_idx: np.ndarray) -> None:  # fmt: skip
+    """Refuse responses that fall into groups sharing no model or item: their abilities would
+    sit on unrelated scales, placed only by the priors."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n_m, n_i = units.size, keys.size
+    graph = coo_matrix((np.ones(m_idx.size), (m_idx, n_m + i_idx)), shape=(n_m + n_i,) * 2)
+    n_groups, label = connected_components(graph, directed=False)
+    if n_groups < 2:
+        return
+    sizes = np.bincount(label[:n_m], minlength=n_groups)
+    small = int(np.argmin(np.where(sizes > 0, sizes, np.iinfo(np.int64).max)))
+    members = [str(u) for u in units[label[:n_m] == small]]
+    benches = sorted({str(k).split("\x1f", 1)[0] for k in keys[label[n_m:] == small]})
+    raise UnidentifiedFit(
+        f"the responses fall into {n_groups} groups that share no model or item (e.g. "
+        f"{', '.join(members[:3])} on {', '.join(benches[:3])}): fit them apart with --benchmark"
+    )
 
 
 def _link(store: Store, abilities: pd.DataFrame) -> dict[str, Any]:

@@ -118,3 +118,19 @@ def test_cli_fit_json_lists_imputed_scores(stores: tuple[Path, Path], tmp_path: 
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert [d["model_id"] for d in data["imputed_scores"]] == [TARGET]
+
+
+def test_scores_imputed_lists_them(stores: tuple[Path, Path], tmp_path: Path) -> None:
+    _, partial_db = stores
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(partial_db.read_bytes())
+    fitted = runner.invoke(app, ["fit", "--impute-partial", "--scale", "raw", "--bootstrap", "0",
+                                 "--json", "--db", str(copy)])  # fmt: skip
+    assert fitted.exit_code == 0, fitted.output
+    listed = runner.invoke(app, ["scores", "--imputed", "--json", "--db", str(copy)])
+    assert listed.exit_code == 0, listed.output
+    (row,) = json.loads(listed.output)
+    assert (row["model_id"], row["benchmark_id"], row["n_answered"]) == (TARGET, "b0", ANSWERED)
+    assert row["fit_id"] == json.loads(fitted.output)["fit_id"]
+    table = runner.invoke(app, ["scores", "--imputed", "--db", str(copy)])
+    assert "1 imputed scores" in table.output

@@ -192,6 +192,9 @@ def scores(
     model: Annotated[str | None, typer.Option(help="Model id or alias.")] = None,
     benchmark: Annotated[str | None, typer.Option(help="Benchmark id or alias.")] = None,
     limit: Annotated[int | None, typer.Option(help="Show at most this many rows.", min=1)] = None,
+    imputed: Annotated[bool, typer.Option(
+        "--imputed", help="List the imputed scores of the latest fit (fit --impute-partial) "
+        "instead.")] = False,
     db: DbOption = None,
     json: JsonOption = False,
     csv: CsvOption = False,
@@ -200,7 +203,18 @@ def scores(
     """List scores, optionally of one model and/or benchmark (aliases accepted).
 
     Example: opengap scores --model "gpt-5.1_medium" --benchmark "GPQA diamond"
+
+    Example: opengap scores --imputed --json
     """
+    if imputed:
+        from opengap.fitting.imputation import list_imputed
+
+        with user_errors():
+            with open_store(db, read_only=True) as store:
+                shown = list_imputed(store, model=model, benchmark=benchmark)
+            emit(shown, json=json, csv=csv, title=f"{len(shown)} imputed scores", limit=limit,
+                 formats={"value": VALUE, "low": VALUE, "high": VALUE, "se": VALUE})  # fmt: skip
+        return
     with user_errors():
         with open_store(db, read_only=True) as store:
             frame = catalog.list_scores(store, model=model, benchmark=benchmark)

@@ -131,3 +131,33 @@ def flag_observations(observations: pd.DataFrame, source_rows: pd.DataFrame,
         on=["model_id", "benchmark_id", "harness_key"], how="left",
     )  # fmt: skip
     return merged["imputed"].fillna(False).astype(bool).set_axis(observations.index)
+
+
+IMPUTED_COLUMNS = [
+    "model_id", "unit", "benchmark_id", "value", "low", "high", "se", "n_answered",
+    "n_calibrated", "item_fit_id", "fit_id",
+]  # fmt: skip
+
+
+def list_imputed(
+    store: Store, *, fit_id: str | None = None, model: str | None = None,
+    benchmark: str | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Return the imputed scores a benchmark-level fit used (default: the latest fit).
+
+    One row per imputed score (:data:`IMPUTED_COLUMNS`): the model and the unit it was fitted
+    as, the benchmark, the value with its 90% interval and SE, the items answered of those
+    calibrated, the item fit that imputed it, and the fit. Empty for a fit made without
+    ``--impute-partial``.
+    """
+    from opengap.fitting.storage import load_fit
+
+    fit = load_fit(store, fit_id)
+    frame = pd.DataFrame(fit.provenance.get("imputed_scores") or [],
+                         columns=IMPUTED_COLUMNS[:-1])  # fmt: skip
+    frame["fit_id"] = fit.fit_id
+    if model is not None:
+        frame = frame[frame["model_id"] == store.resolve_model(model)]
+    if benchmark is not None:
+        frame = frame[frame["benchmark_id"] == store.resolve_benchmark(benchmark)]
+    return frame.reset_index(drop=True)[IMPUTED_COLUMNS]
