@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 
 from opengap.analysis.adoption import ATOM_SIZE_EDGES
-from opengap.analysis.cards import latest_prices, pareto_front, percentile_rank, rank_of
+from opengap.analysis.cards import (
+    blended_prices,
+    latest_prices,
+    pareto_front,
+    percentile_rank,
+    rank_of,
+)
 from opengap.analysis.groups import UNKNOWN, size_class
 from opengap.errors import NoFit
 from opengap.fit.selection import select
@@ -190,16 +196,7 @@ def card(
     derivatives = derivative_counts(store)
     found = derivatives.loc[derivatives["model_id"] == model_id, "n_derivatives"]
     result.derivatives_in_catalogue = int(found.iloc[0]) if len(found) else None
-    prices = latest_prices(prices_table(store))
-    price = prices.loc[prices["model_id"] == model_id]
-    if len(price):
-        p = price.iloc[0]
-        result.price = Price(
-            date=_value(p["date"]), source=str(p["source"]),
-            input_usd_per_m=_value(p["input_usd_per_m"]),
-            output_usd_per_m=_value(p["output_usd_per_m"]),
-            blended_usd_per_m=_value(p["blended_usd_per_m"]),
-        )  # fmt: skip
+    result.price = _price(result, latest_prices(prices_table(store)), models)
     result.notes.append("tooling (inference engines, days to support): no imported source "
                         "gives it")  # fmt: skip
     if fit is None:
@@ -212,6 +209,40 @@ def card(
             return result
     _fit_facts(store, result, fit, models, size_edges)
     return result
+
+
+def _price(result: ModelCard, prices: pd.DataFrame, models: pd.DataFrame) -> Price | None:
+    """Return the model's latest price, else the median latest price of its versions.
+
+    A source such as Artificial Analysis prices each effort variant (versions share per-token
+    prices), not the model they are versions of; ``opengap frontier`` uses the same rule.
+    """
+    own = prices.loc[prices["model_id"] == result.model_id]
+    if len(own):
+        p = own.iloc[0]
+        return Price(
+            date=_value(p["date"]), source=str(p["source"]),
+            input_usd_per_m=_value(p["input_usd_per_m"]),
+            output_usd_per_m=_value(p["output_usd_per_m"]),
+            blended_usd_per_m=_value(p["blended_usd_per_m"]),
+        )  # fmt: skip
+    versions = set(models.loc[models["version_of"] == result.model_id, "model_id"])
+    theirs = prices.loc[prices["model_id"].isin(versions)]
+    if theirs.empty:
+        return None
+    result.notes.append(f"price: the median latest price of its {len(theirs)} priced "
+                        "version(s), which a source prices one by one")  # fmt: skip
+
+    def median(values: pd.Series) -> float | None:
+        number = pd.to_numeric(values, errors="coerce").median()
+        return None if pd.isna(number) else float(number)
+
+    return Price(
+        date=_value(theirs["date"].max()), source=", ".join(sorted(set(theirs["source"]))),
+        input_usd_per_m=median(theirs["input_usd_per_m"]),
+        output_usd_per_m=median(theirs["output_usd_per_m"]),
+        blended_usd_per_m=median(blended_prices(theirs)),
+    )  # fmt: skip
 
 
 def top_open_cards(store: Store, fit: FitResult, *, n: int = 5) -> list[ModelCard]:

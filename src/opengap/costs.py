@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opengap.analysis.cards import latest_prices, per_unit
+from opengap.analysis.cards import blended_prices, latest_prices, per_unit
 from opengap.analysis.cost_frontier import budget_grid, cheapest_over_time, equal_budget_gap
 from opengap.errors import BadArgument
 from opengap.fitting import load_fit
@@ -111,12 +111,8 @@ def frontier(
         prices = latest_prices(prices_table(store)).set_index("model_id")
         blended = pd.Series(dtype=float)
         if len(prices):
-            # Artificial Analysis' blend is 3 input tokens to 1 output token (its field
-            # price_1m_blended_3_to_1); where a source gives only the two prices, blend them so.
             stated = pd.to_numeric(prices["blended_usd_per_m"], errors="coerce")
-            derived = (3.0 * pd.to_numeric(prices["input_usd_per_m"], errors="coerce")
-                       + pd.to_numeric(prices["output_usd_per_m"], errors="coerce")) / 4.0
-            blended = stated.fillna(derived)
+            blended = blended_prices(prices)
             if int(stated.isna().sum() - blended.isna().sum()):
                 notes.append(f"{int(stated.isna().sum() - blended.isna().sum())} price(s) blended "
                              "3:1 from input and output prices (the source gave no blend)")

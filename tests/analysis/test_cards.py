@@ -223,3 +223,29 @@ def test_cheapest_over_time_chart(fitted_db: Path) -> None:
     assert fig.layout.yaxis.type == "log"
     empty = cheapest_figure(result.cheapest.iloc[0:0])
     assert "No priced model" in empty.layout.annotations[0].text
+
+
+def test_a_group_without_its_own_price_takes_its_versions_median(store: Store) -> None:
+    batch = ImportBatch(kind="artificial-analysis", path="hand-made", sha256="versions")
+    batch.models += [ModelRecord("grp", name="Group", weights="open"),
+                     ModelRecord("grp-high", weights="open", version_of="grp"),
+                     ModelRecord("grp-low", weights="open", version_of="grp"),
+                     ModelRecord("grp-min", weights="open", version_of="grp")]
+    # blended: stated 2.0; 3:1 of (1, 5) = 2.0; 3:1 of (2, 10) = 4.0 -> median 2.0
+    batch.prices += [
+        PriceRecord("grp-high", date(2026, 1, 1), blended_usd_per_m=2.0, source="aa"),
+        PriceRecord("grp-low", date(2026, 2, 1), input_usd_per_m=1.0, output_usd_per_m=5.0,
+                    source="aa"),
+        PriceRecord("grp-min", date(2026, 1, 1), input_usd_per_m=2.0, output_usd_per_m=10.0,
+                    source="aa"),
+    ]  # fmt: skip
+    store.apply_batch(batch, strict=True)
+    group = card(store, "grp")
+    assert group.price is not None
+    assert (group.price.blended_usd_per_m, group.price.input_usd_per_m,
+            group.price.output_usd_per_m) == (2.0, 1.5, 7.5)  # fmt: skip
+    assert group.price.date == date(2026, 2, 1) and group.price.source == "aa"
+    assert any("median latest price of its 3 priced version(s)" in n for n in group.notes)
+    own = card(store, "grp-low")  # a version's own price is its own
+    assert own.price is not None and own.price.input_usd_per_m == 1.0
+    assert own.price.blended_usd_per_m is None  # as the source gives it

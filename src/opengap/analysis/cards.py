@@ -88,3 +88,16 @@ def per_unit(values: pd.Series, version_of: pd.Series) -> pd.Series:
     # a unit's own value wins over its versions'
     combined: pd.Series = pd.concat([own, pooled[~pooled.index.isin(own.index)]])
     return combined
+
+
+def blended_prices(prices: pd.DataFrame) -> pd.Series:
+    """Return each price row's blended USD per 1M tokens: the stated blend, else 3:1.
+
+    Artificial Analysis' blend is 3 input tokens to 1 output token (its field
+    ``price_1m_blended_3_to_1``); where a source gives only the two prices, they are blended so.
+    """
+    stated = pd.to_numeric(prices["blended_usd_per_m"], errors="coerce")
+    derived = (3.0 * pd.to_numeric(prices["input_usd_per_m"], errors="coerce")
+               + pd.to_numeric(prices["output_usd_per_m"], errors="coerce")) / 4.0  # fmt: skip
+    out: pd.Series = stated.fillna(derived)
+    return out
