@@ -98,7 +98,7 @@ def serve(
     with user_errors():
         app = create_app(db, host=host)  # refuses a missing store (MissingStore)
     console.print(f"opengap dashboard on http://{host}:{port}/ (API docs: /api)", markup=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 @contextmanager

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import socket
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -74,9 +77,11 @@ def create_app(db: str | Path | None = None, *, host: str = "127.0.0.1") -> Fast
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.add_middleware(ResponseCache, board=board)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host))
     app.add_middleware(SecurityHeaders)
+    # Outermost: a repeated request is answered before any other layer runs. Answers are kept
+    # per Host header, so only a Host the check above accepted is ever answered from memory.
+    app.add_middleware(ResponseCache, board=board)
 
     @app.get("/static/plotly.js", include_in_schema=False)
     def plotly_js() -> Response:
@@ -146,15 +151,69 @@ def _plotly_bytes() -> bytes:
     return charts.plotly_js().encode()
 
 
+COMPRESSIBLE = (b"text/", b"application/json", b"application/javascript")
+"""Content types kept gzip-compressed beside the plain bytes (compressed once per store state)."""
+MIN_COMPRESS = 1024
+"""Bodies shorter than this are not compressed."""
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """One cached answer: headers and body, plain and (when worth it) gzip-compressed."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    etag: bytes
+    gzip_headers: list[tuple[bytes, bytes]] | None = None
+    gzip_body: bytes | None = None
+
+    @classmethod
+    def of(cls, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> _Kept:
+        etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+        plain = [(k, v) for k, v in headers if k.lower() not in (b"etag", b"vary")]
+        plain += [(b"etag", etag), (b"vary", b"accept-encoding")]
+        kind = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+        encoded = any(k.lower() == b"content-encoding" for k, _ in headers)
+        if encoded or len(body) < MIN_COMPRESS or not kind.startswith(COMPRESSIBLE):
+            return cls(status, plain, body, etag)
+        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        gz_etag = etag[:-1] + b'-gz"'
+        gz = [(k, v) for k, v in plain if k.lower() not in (b"content-length", b"etag")]
+        gz += [(b"content-length", str(len(packed)).encode()), (b"content-encoding", b"gzip"),
+               (b"etag", gz_etag)]  # fmt: skip
+        return cls(status, plain, body, etag, gz, packed)
+
+    def answer(self, request_headers: list[tuple[bytes, bytes]]) -> tuple[int, list[Any], bytes]:
+        """Return (status, headers, body) for a request: 304, gzip or plain."""
+        accept = match = b""
+        for key, value in request_headers:
+            if key == b"accept-encoding":
+                accept = value
+            elif key == b"if-none-match":
+                match = value
+        use_gzip = self.gzip_body is not None and b"gzip" in accept
+        headers = self.gzip_headers if use_gzip and self.gzip_headers else self.headers
+        etag = next(v for k, v in headers if k == b"etag")
+        if match and (match.strip() == b"*" or etag in match.replace(b"W/", b"").split(b", ")):
+            kept = [(k, v) for k, v in headers if k not in (b"content-length",
+                                                             b"content-encoding")]  # fmt: skip
+            return 304, kept, b""
+        return self.status, headers, (self.gzip_body or b"") if use_gzip else self.body
+
+
 class ResponseCache:
     """ASGI middleware answering a repeated GET from memory while the store is unchanged.
 
-    A complete 200 answer is kept under (store state, path, query); the next identical request
-    is answered with one ``stat`` of the store file, before routing, validation or the thread
-    pool. When the file changed, the request goes through the app (which re-reads the store's
-    state) and the cache starts over. Job pages (``/jobs``, ``/api/jobs``) and answers marked
-    ``Cache-Control: no-store`` (the offer to fit) are never kept.
-    On pages (not the API) an empty form field (``?weights=``) counts as unset.
+    The outermost layer: a complete 200 answer is kept under (store state, Host, path, query)
+    with its bytes pre-rendered, plain and gzip-compressed, and an ETag; the next identical
+    request is answered with one ``stat`` of the store file, before the Host check (only a Host
+    it accepted has answers kept), routing, validation or the thread pool: gzip when the client
+    accepts it, 304 when it already holds the ETag. When the file changed, the request goes
+    through the app (which re-reads the store's state) and the cache starts over. Job pages
+    (``/jobs``, ``/api/jobs``) and answers marked ``Cache-Control: no-store`` (the offer to
+    fit) are never kept. On pages (not the API) an empty form field (``?weights=``) counts as
+    unset.
     """
 
     def __init__(self, app: ASGIApp, board: Dashboard, size: int = 512) -> None:
@@ -162,7 +221,7 @@ class ResponseCache:
         self.board = board
         self.size = size
         self._state: Any = None
-        self._hits: OrderedDict[tuple[str, bytes], tuple[int, list[Any], bytes]] = OrderedDict()
+        self._hits: OrderedDict[tuple[bytes, str, bytes], _Kept] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -178,12 +237,14 @@ class ResponseCache:
         if state is not None and state != self._state:
             self._hits.clear()
             self._state = state
-        key = (path, bytes(scope.get("query_string", b"")))
+        headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+        host = next((v for k, v in headers if k == b"host"), b"")
+        key = (host, path, bytes(scope.get("query_string", b"")))
         hit = self._hits.get(key) if state is not None else None
         if hit is not None:
             self._hits.move_to_end(key)
-            status, headers, body = hit
-            await send({"type": "http.response.start", "status": status, "headers": headers})
+            status, out, body = hit.answer(headers)
+            await send({"type": "http.response.start", "status": status, "headers": out})
             await send({"type": "http.response.body", "body": body})
             return
         start: dict[str, Any] = {}
@@ -194,11 +255,11 @@ class ResponseCache:
                 start.update(message)
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-                headers = start.get("headers", [])
+                kept = start.get("headers", [])
                 if not message.get("more_body") and start.get("status") == 200 and (
                         state is not None and state == self._state) and (
-                        (b"cache-control", b"no-store") not in headers):
-                    self._hits[key] = (200, list(start.get("headers", [])), b"".join(chunks))
+                        (b"cache-control", b"no-store") not in kept):
+                    self._hits[key] = _Kept.of(200, list(kept), b"".join(chunks))
                     while len(self._hits) > self.size:
                         self._hits.popitem(last=False)
             await send(message)
