@@ -102,6 +102,8 @@ def fit(
         "--item-model", help="With --level items: 1pl, 2pl or 3pl.")] = "2pl",
     benchmark: Annotated[str | None, typer.Option(
         help="With --level items: only this benchmark's items.")] = None,
+    backend: Annotated[str, typer.Option(
+        help="With --level items: auto, sparse, dense or torch (CUDA when available).")] = "auto",
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -114,6 +116,8 @@ def fit(
     Example: opengap fit --preset eci --scale elo --anchor gpt-4o-2024-05-13=1000
 
     Example: opengap fit --preset caisi --scale elo10
+
+    Example: opengap fit --level items --backend torch --json
     """
     if level not in ("benchmarks", "items"):
         with user_errors():
@@ -122,7 +126,7 @@ def fit(
         from opengap.cli.items import fit_items_command
 
         fit_items_command(db=db, json=json, model=item_model, benchmark=benchmark,
-                          bootstrap=bootstrap or 0, top=top)  # fmt: skip
+                          bootstrap=bootstrap or 0, top=top, backend=backend)  # fmt: skip
         return
     with user_errors(), open_store(db) as store, _progress(json) as progress:
         anchors = [fitting.parse_anchor(a) for a in anchor] if anchor else None

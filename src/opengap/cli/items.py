@@ -31,11 +31,13 @@ def register(app: typer.Typer) -> None:
 
 
 def fit_items_command(
-    *, db: str | None, json: bool, model: str, benchmark: str | None, bootstrap: int, top: int
+    *, db: str | None, json: bool, model: str, benchmark: str | None, bootstrap: int, top: int,
+    backend: str = "auto",
 ) -> None:
     """Run :func:`opengap.items.fit_items` and print it (called by ``opengap fit``)."""
     with user_errors(), open_store(db) as store:
-        result = items_lib.fit_items(store, benchmark=benchmark, model=model, bootstrap=bootstrap)
+        result = items_lib.fit_items(store, benchmark=benchmark, model=model, bootstrap=bootstrap,
+                                     backend=backend)  # fmt: skip
     if json:
         print_json(result.to_dict())
         return

@@ -6,7 +6,7 @@ the missing cells (``None`` when nothing is missing): 1 or 2 bytes per cell inst
 response for the sparse arrays. :class:`NumpyEngine` does the per-cell work of each sweep of
 :func:`opengap.fit.items_jml.jml` over blocks of rows small enough to stay in cache, in
 float32, with in-place numpy operations and BLAS matrix-vector products for the sums, on a few
-threads (numpy releases the GIL inside its loops). A missing cell gets z = −∞ before σ, so its
+threads (numpy releases the GIL inside its loops). A missing cell's σ is multiplied by 0, so its
 probability, score and information are exactly 0 and it drops out of every sum.
 """
 
@@ -82,12 +82,12 @@ def as_matrix(values: npt.ArrayLike, observed: npt.ArrayLike | None = None) -> R
     if v.dtype.kind == "b":
         v = v.view(np.uint8)
     if v.dtype.kind in "ui":
-        sentinel = v == 255
-        if np.any((v > 1) & ~sentinel) or (v.dtype.kind == "i" and np.any(v < 0)):
-            raise BadArgument("integer scores must be 0 or 1 (255 marks a missing cell)")
-        if sentinel.any():
+        if v.size and (v.max() > 1 or v.min() < 0):  # no temporaries in the common case
+            sentinel = v == 255
+            if np.any((v > 1) & ~sentinel) or np.any(v < 0):
+                raise BadArgument("integer scores must be 0 or 1 (255 marks a missing cell)")
             missing = sentinel if missing is None else missing | sentinel
-        del sentinel
+            del sentinel
         return _pack(v, missing, np.uint8)
     if v.dtype.kind != "f":
         raise BadArgument(f"scores must be numbers, not {v.dtype}")
@@ -150,6 +150,8 @@ class NumpyEngine:
         self.n_models, self.n_items = matrix.n_models, matrix.n_items
         self.threads = max(1, min(threads or default_threads(), self.n_models))
         self.rows = max(1, CHUNK_BYTES // (4 * self.n_items))
+        # multiplying by the observed mask is ~15x cheaper than a masked copy (copyto where=)
+        self.observed = None if matrix.missing is None else ~matrix.missing
 
     @cached_property
     def _totals(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
@@ -257,12 +259,12 @@ class _Work:
         """p ← σ(a (θ − b)) for these rows, 0 at missing cells."""
         np.multiply(self.neg_theta[rows, None], self.a, out=p)
         p += self.ab
-        missing = self.engine.matrix.missing
-        if missing is not None:
-            np.copyto(p, np.inf, where=missing[rows])
         np.exp(p, out=p)
         p += 1.0
         np.reciprocal(p, out=p)
+        observed = self.engine.observed
+        if observed is not None:
+            np.multiply(p, observed[rows], out=p)
 
     def _scores(self, rows: slice, p: npt.NDArray[np.float32], j: npt.NDArray[np.float32],
                 w: npt.NDArray[np.float32]) -> None:  # fmt: skip
@@ -325,10 +327,10 @@ class _Work:
         self.info[rows] = (j @ self.a2).astype(np.float64)
         np.subtract(self.engine.matrix.values[rows], s, out=s)  # residual
         s *= s
-        missing = self.engine.matrix.missing
-        if missing is not None:
-            np.copyto(s, 0.0, where=missing[rows])
-            np.copyto(w, 0.0, where=missing[rows])
+        observed = self.engine.observed
+        if observed is not None:
+            np.multiply(s, observed[rows], out=s)
+            np.multiply(w, observed[rows], out=w)
         one = np.ones(s.shape[0], dtype=np.float32)
         out[1] += one @ s
         out[2] += one @ w
