@@ -90,9 +90,10 @@ def fit_items(
     harness: str | None = None,
     bootstrap: int = 0,
     bootstrap_over: str = "items",
-    backend: str = "local",
+    executor: str = "local",
     seed: int = 0,
     save: bool = True,
+    backend: str = "auto",
 ) -> ItemFit:
     """Fit an item-level model on the store's responses and (by default) store it.
 
@@ -108,8 +109,12 @@ def fit_items(
         Bootstrap refits for the abilities' 90% intervals (0: θ ± 1.645 SE).
     bootstrap_over : {"items", "models"}
         What the bootstrap resamples (:mod:`opengap.fit.items_bootstrap`).
-    backend : {"local", "ray"}
-        Where the draws run: this process, or a Ray cluster (same numbers for the same seed).
+    executor : {"local", "ray"}
+        Where the bootstrap draws run: this process, or a Ray cluster (same numbers for the
+        same seed).
+    backend : {"auto", "sparse", "dense", "torch"}
+        Where the sweeps run (:class:`~opengap.fit.items.ItemResponseModel`); the estimate is
+        the same to the tolerance, so it is kept in the summary, not in the fit id.
 
     Returns
     -------
@@ -124,8 +129,8 @@ def fit_items(
         raise BadArgument(f"unknown item model {model!r} (choose from {', '.join(ITEM_MODELS)})")
     if bootstrap_over not in OVER:
         raise BadArgument(f"--bootstrap-over {bootstrap_over!r}: choose {' or '.join(OVER)}")
-    if backend not in BACKENDS:
-        raise BadArgument(f"bootstrap backend {backend!r}: choose {' or '.join(BACKENDS)}")
+    if executor not in BACKENDS:
+        raise BadArgument(f"bootstrap executor {executor!r}: choose {' or '.join(BACKENDS)}")
     if bootstrap < 0:
         raise BadArgument(f"--bootstrap must be 0 or more, not {bootstrap}")
     frame = _responses(store, benchmark, harness)
@@ -147,7 +152,7 @@ def fit_items(
         config["bootstrap_over"] = bootstrap_over
     estimator = ItemResponseModel(
         model="1pl" if model == "1pl" else "2pl",
-        floor=np.clip(floors, 0.0, 0.95) if model == "3pl" else 0.0,
+        floor=np.clip(floors, 0.0, 0.95) if model == "3pl" else 0.0, backend=backend,
     )
     started = time.perf_counter()
     estimator.fit(m_idx, i_idx, frame["score"].to_numpy(float), n_models=units.size,
@@ -158,10 +163,10 @@ def fit_items(
     if bootstrap > 0:
         boot = bootstrap_item_fit(estimator, m_idx, i_idx, frame["score"].to_numpy(float),
                                   n_boot=bootstrap, seed=seed, over=bootstrap_over,
-                                  backend=backend)  # fmt: skip
+                                  backend=executor)  # fmt: skip
         low, high = boot.interval(0.90)
         interval = f"{bootstrap_over}-resampling bootstrap ({bootstrap} draws), 5th–95th percentile"
-        boot_info = {"bootstrap_seconds": round(boot.seconds, 4), "bootstrap_backend": backend}
+        boot_info = {"bootstrap_seconds": round(boot.seconds, 4), "bootstrap_backend": executor}
     else:
         low, high = theta - Z90 * se, theta + Z90 * se
         interval = "θ ± 1.645 SE (conditional on the items)"
@@ -194,6 +199,7 @@ def fit_items(
         "n_models": int(units.size), "n_items": int(keys.size), "n_responses": len(frame),
         "benchmarks": sorted(set(bench_ids)), "converged": bool(estimator.converged_),
         "n_iter": int(estimator.n_iter_), "fit_seconds": round(fit_seconds, 4),
+        "backend": estimator.backend_,
         "interval": interval, "link": link,
         "misfit_items": int(np.sum(estimator.outfit_ > 1.3)), **boot_info,
     }  # fmt: skip

@@ -67,6 +67,21 @@ def test_fit_items_stores_a_versioned_record(calibrated: Calibrated) -> None:
         assert store.counts()["fits"] == 0  # the benchmark-level fits are untouched
 
 
+def test_fit_items_backend_option(calibrated: Calibrated) -> None:
+    db, _, _ = calibrated
+    base = ["fit", "--level", "items", "--json", "--db", str(db)]
+    sparse = json.loads(runner.invoke(app, [*base, "--backend", "sparse"]).output)
+    dense = json.loads(runner.invoke(app, [*base, "--backend", "dense"]).output)
+    assert (sparse["summary"]["backend"], dense["summary"]["backend"]) == ("sparse", "dense")
+    assert sparse["fit_id"] == dense["fit_id"]  # one estimate, whichever backend ran it
+    gap = max(abs(s["ability"] - d["ability"])
+              for s, d in zip(sparse["abilities"], dense["abilities"], strict=True))  # fmt: skip
+    assert gap < 1e-3
+    bad = runner.invoke(app, [*base, "--backend", "gpu"])
+    assert bad.exit_code == 2
+    assert "unknown backend 'gpu' (choose from auto, sparse, dense, torch)" in bad.output
+
+
 def test_estimate_and_plan_from_a_few_answers(calibrated: Calibrated, tmp_path: Path) -> None:
     db, _, _ = calibrated
     assert runner.invoke(app, ["fit", "--level", "items", "--db", str(db)]).exit_code == 0

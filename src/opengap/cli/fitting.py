@@ -111,6 +111,8 @@ def fit(
     ray: Annotated[bool, typer.Option(
         "--ray", help="With --level items: run the bootstrap draws on a Ray cluster "
         "(RAY_ADDRESS, else a local one; pip install 'opengap[ray]').")] = False,
+    backend: Annotated[str, typer.Option(
+        help="With --level items: auto, sparse, dense or torch (CUDA when available).")] = "auto",
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -127,6 +129,8 @@ def fit(
     Example: opengap fit --level items --bootstrap 200 --ray --json
 
     Example: opengap fit --impute-partial --scale raw
+
+    Example: opengap fit --level items --backend torch --json
     """
     if level not in ("benchmarks", "items"):
         with user_errors():
@@ -136,7 +140,7 @@ def fit(
 
         fit_items_command(db=db, json=json, model=item_model, benchmark=benchmark,
                           bootstrap=bootstrap or 0, top=top, bootstrap_over=bootstrap_over,
-                          ray=ray)  # fmt: skip
+                          ray=ray, backend=backend)  # fmt: skip
         return
     with user_errors(), open_store(db) as store, _progress(json) as progress:
         anchors = [fitting.parse_anchor(a) for a in anchor] if anchor else None

@@ -32,13 +32,14 @@ def register(app: typer.Typer) -> None:
 
 def fit_items_command(
     *, db: str | None, json: bool, model: str, benchmark: str | None, bootstrap: int, top: int,
-    bootstrap_over: str = "items", ray: bool = False, seed: int = 0,
+    bootstrap_over: str = "items", ray: bool = False, seed: int = 0, backend: str = "auto",
 ) -> None:  # fmt: skip
     """Run :func:`opengap.items.fit_items` and print it (called by ``opengap fit``)."""
     with user_errors(), open_store(db) as store:
         result = items_lib.fit_items(store, benchmark=benchmark, model=model, bootstrap=bootstrap,
                                      bootstrap_over=bootstrap_over, seed=seed,
-                                     backend="ray" if ray else "local")  # fmt: skip
+                                     executor="ray" if ray else "local",
+                                     backend=backend)  # fmt: skip
     if json:
         print_json(result.to_dict())
         return

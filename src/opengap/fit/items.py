@@ -18,6 +18,12 @@ the items, each vectorised over observations with ``np.bincount``:
 Standard errors of abilities are the inverse square roots of their penalised information at the
 estimate (conditional on the items); :func:`bootstrap_abilities` resamples items for intervals
 that also carry the items' uncertainty.
+
+Backends: ``sparse`` (this module: per-observation arrays, any shape), ``dense`` (a models ×
+items uint8/float32 array in cache-sized float32 chunks, :mod:`opengap.fit.items_dense`) and
+``torch`` (the same on a torch device, :mod:`opengap.fit.items_torch`, an optional extra).
+``auto`` picks dense for large, mostly complete responses and sparse otherwise; all reach the
+same estimate to the tolerance.
 """
 
 from __future__ import annotations
@@ -30,10 +36,19 @@ import numpy.typing as npt
 from scipy.special import expit
 
 from opengap.errors import BadArgument, UnidentifiedFit
+from opengap.fit.items_dense import (
+    NumpyEngine,
+    ResponseMatrix,
+    as_matrix,
+    from_responses,
+    use_dense,
+)
+from opengap.fit.items_jml import JmlResult, SweepEngine, jml, start_values
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 MODELS = ("1pl", "2pl")
+BACKENDS = ("auto", "sparse", "dense", "torch")
 _EPS = 1e-9
 
 
@@ -84,6 +99,11 @@ class ItemResponseModel:
         Alternating sweeps at most.
     tol : float
         Stop when no parameter moves by more than this in a sweep.
+    backend : {"auto", "sparse", "dense", "torch"}
+        Where the sweeps run (see the module docstring); ``auto``: dense when
+        :func:`opengap.fit.items_dense.use_dense` says so, else sparse.
+    device : str
+        The torch device ("auto": CUDA when available, else CPU); other backends ignore it.
 
     Attributes
     ----------
@@ -92,6 +112,8 @@ class ItemResponseModel:
     difficulty_, discrimination_, floor_ : ndarray
         b, a and c per item.
     n_iter_, converged_ : int, bool
+    backend_ : str
+        The backend that ran.
     infit_, outfit_ : ndarray
         Item mean-square fit statistics (about 1 when the model fits; > 1.3 misfit).
 
@@ -115,6 +137,8 @@ class ItemResponseModel:
         log_slope_sd: float = 0.5,
         max_iter: int = 200,
         tol: float = 1e-4,
+        backend: str = "auto",
+        device: str = "auto",
     ) -> None:
         self.model = model
         self.floor = floor
@@ -122,6 +146,8 @@ class ItemResponseModel:
         self.log_slope_sd = log_slope_sd
         self.max_iter = max_iter
         self.tol = tol
+        self.backend = backend
+        self.device = device
 
     def fit(
         self,
@@ -134,47 +160,108 @@ class ItemResponseModel:
         init: ItemResponseModel | None = None,
     ) -> ItemResponseModel:
         """Fit on responses (three aligned arrays); ``init`` warm-starts from another fit."""
+        self._check_settings()
+        data = as_item_data(model_index, item_index, score, n_models, n_items)
+        _check_identified(data)
+        c = self._floors(data.n_items)
+        backend = self.backend
+        if backend == "auto":
+            dense = use_dense(data.score.size, data.n_models, data.n_items)
+            backend = "dense" if dense else "sparse"
+        if backend != "sparse":
+            matrix = from_responses(data.model, data.item, data.score, data.n_models, data.n_items)
+            if matrix is not None:
+                return self._fit_matrix(matrix, c, init, backend)
+            if self.backend != "auto":
+                raise BadArgument(f"the {backend} backend needs one response per (model, item); "
+                                  "some model answered an item twice")  # fmt: skip
+            backend = "sparse"
+        start = _start(data, c, init)
+        result = _fit_sparse(data, c, start, two=self.model == "2pl",
+                             lam_b=1.0 / self.difficulty_sd**2, lam_u=1.0 / self.log_slope_sd**2,
+                             max_iter=self.max_iter, tol=self.tol)  # fmt: skip
+        return self._learned(result, c, data.n_models, data.n_items, "sparse")
+
+    def fit_matrix(
+        self, values: npt.ArrayLike, observed: npt.ArrayLike | None = None, *,
+        init: ItemResponseModel | None = None,
+    ) -> ItemResponseModel:  # fmt: skip
+        """Fit on a models × items array of scores in [0, 1] (the large-data entry point).
+
+        Missing cells are False in ``observed``, NaN in a float array, or 255 in an integer
+        (uint8) array; binary scores are held as uint8 (1 byte a cell). ``backend`` "auto"
+        runs the dense path here.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> theta, b = rng.normal(size=300), rng.normal(size=40)
+        >>> y = (rng.random((300, 40)) < expit(theta[:, None] - b)).astype(np.uint8)
+        >>> fit = ItemResponseModel(model="1pl").fit_matrix(y)
+        >>> bool(np.corrcoef(fit.ability_, theta)[0, 1] > 0.9), fit.backend_
+        (True, 'dense')
+        """
+        self._check_settings()
+        matrix = as_matrix(values, observed)
+        c = self._floors(matrix.n_items)
+        if self.backend == "sparse":
+            seen = np.ones(matrix.values.shape, dtype=bool) if matrix.missing is None \
+                else ~matrix.missing  # fmt: skip
+            m, i = np.nonzero(seen)
+            return self.fit(m, i, matrix.values[m, i].astype(float), n_models=matrix.n_models,
+                            n_items=matrix.n_items, init=init)  # fmt: skip
+        backend = "dense" if self.backend == "auto" else self.backend
+        return self._fit_matrix(matrix, c, init, backend)
+
+    def _check_settings(self) -> None:
         if self.model not in MODELS:
             choices = ", ".join(MODELS)
             raise BadArgument(f"unknown item model {self.model!r} (choose from {choices})")
-        data = as_item_data(model_index, item_index, score, n_models, n_items)
-        _check_identified(data)
-        c = np.broadcast_to(np.asarray(self.floor, dtype=float), (data.n_items,)).copy()
+        if self.backend not in BACKENDS:
+            choices = ", ".join(BACKENDS)
+            raise BadArgument(f"unknown backend {self.backend!r} (choose from {choices})")
+
+    def _floors(self, n_items: int) -> FloatArray:
+        c = np.broadcast_to(np.asarray(self.floor, dtype=float), (n_items,)).copy()
         if np.any((c < 0) | (c >= 1)):
             raise BadArgument("guessing floors must lie in [0, 1)")
-        theta, b, u = _start(data, c, init)
-        two = self.model == "2pl"
-        lam_b = 1.0 / self.difficulty_sd**2
-        lam_u = 1.0 / self.log_slope_sd**2
-        converged, sweeps = False, 0
-        for sweeps in range(1, self.max_iter + 1):  # noqa: B007 (the count is kept)
-            before = (theta.copy(), b.copy(), u.copy())
-            theta = theta + _theta_step(data, theta, b, np.exp(u), c)
-            # Fix the scale's origin (and, for the 2PL, its unit) at the abilities' mean and SD
-            # every sweep: the likelihood is flat along that ridge, and walking it is slow.
-            mu = theta.mean()
-            sd = theta.std() if two else 1.0
-            if sd > _EPS:
-                theta = (theta - mu) / sd
-                b = (b - mu) / sd
-                u = u + np.log(sd)
-            db, du = _item_step(data, theta, b, u, c, lam_b, lam_u, two)
-            b, u = b + db, u + du
-            move = max(float(np.abs(new - old).max())
-                       for new, old in zip((theta, b, u), before, strict=True))  # fmt: skip
-            if move < self.tol:
-                converged = True
-                break
-        a = np.exp(u)
-        self.ability_ = theta
-        self.ability_se_ = 1.0 / np.sqrt(_theta_info(data, theta, b, a, c) + 1.0)
-        self.difficulty_ = b
-        self.discrimination_ = a
+        return c
+
+    def _fit_matrix(
+        self, matrix: ResponseMatrix, c: FloatArray, init: ItemResponseModel | None, backend: str
+    ) -> ItemResponseModel:
+        engine: SweepEngine
+        if backend == "torch":
+            from opengap.fit.items_torch import TorchEngine
+
+            engine = TorchEngine(matrix, device=self.device)
+        else:
+            engine = NumpyEngine(matrix)
+        row_total, row_count, _, _ = engine.totals()
+        _check_identified_totals(matrix.n_models, matrix.n_items, float(row_total.sum()),
+                                 int(row_count.sum()))  # fmt: skip
+        if init is not None and init.ability_.size == matrix.n_models:
+            start = (init.ability_, init.difficulty_, np.log(init.discrimination_))
+        else:
+            start = start_values(*engine.totals(), c)
+        result = jml(engine, c, start, two=self.model == "2pl",
+                     lam_b=1.0 / self.difficulty_sd**2, lam_u=1.0 / self.log_slope_sd**2,
+                     max_iter=self.max_iter, tol=self.tol)  # fmt: skip
+        return self._learned(result, c, matrix.n_models, matrix.n_items, backend)
+
+    def _learned(
+        self, result: JmlResult, c: FloatArray, n_models: int, n_items: int, backend: str
+    ) -> ItemResponseModel:
+        self.ability_ = result.theta
+        self.ability_se_ = 1.0 / np.sqrt(result.theta_info + 1.0)
+        self.difficulty_ = result.b
+        self.discrimination_ = np.exp(result.u)
         self.floor_ = c
-        self.n_iter_ = sweeps
-        self.converged_ = converged
-        self.infit_, self.outfit_ = _item_fit(data, theta, b, a, c)
-        self.n_models_, self.n_items_ = data.n_models, data.n_items
+        self.n_iter_ = result.n_iter
+        self.converged_ = result.converged
+        self.infit_, self.outfit_ = result.infit, result.outfit
+        self.n_models_, self.n_items_ = n_models, n_items
+        self.backend_ = backend
         return self
 
     def predict(self, model_index: npt.ArrayLike, item_index: npt.ArrayLike) -> FloatArray:
@@ -200,12 +287,18 @@ def prob(theta: npt.ArrayLike, b: npt.ArrayLike, a: npt.ArrayLike, c: npt.ArrayL
 
 
 def _check_identified(data: ItemData) -> None:
-    if data.n_models < 2:
+    _check_identified_totals(data.n_models, data.n_items, float(data.score.sum()), data.score.size)
+
+
+def _check_identified_totals(n_models: int, n_items: int, total: float, n: int) -> None:
+    if n_models < 2:
         raise UnidentifiedFit("an item-level fit needs at least two models")
-    if data.n_items < 2:
+    if n_items < 2:
         raise UnidentifiedFit("an item-level fit needs at least two items")
-    if np.all(data.score == data.score[0]) and data.score[0] in (0.0, 1.0):
-        word = "correct" if data.score[0] == 1.0 else "wrong"
+    if n == 0:
+        raise UnidentifiedFit("no responses to fit")
+    if total in (0.0, float(n)):
+        word = "correct" if total else "wrong"
         raise UnidentifiedFit(f"every response is {word}: no item or model can be told apart")
 
 
@@ -215,18 +308,42 @@ def _start(
     if init is not None and init.ability_.size == data.n_models:
         return (init.ability_.copy(), init.difficulty_.copy(),
                 np.log(init.discrimination_).copy())  # fmt: skip
-    def rate(index: IntArray, n: int) -> FloatArray:
-        total = np.bincount(index, weights=data.score, minlength=n)
-        count = np.bincount(index, minlength=n)
-        r: FloatArray = (total + 0.5) / (count + 1.0)
-        return r
+    def sums(index: IntArray, n: int) -> tuple[FloatArray, FloatArray]:
+        total: FloatArray = np.bincount(index, weights=data.score, minlength=n).astype(np.float64)
+        return total, np.bincount(index, minlength=n).astype(np.float64)
 
-    p_m = rate(data.model, data.n_models)
-    p_i = np.clip((rate(data.item, data.n_items) - c) / (1.0 - c), 0.02, 0.98)
-    theta = np.log(p_m / (1.0 - p_m))
-    theta = (theta - theta.mean()) / (theta.std() + _EPS)
-    b = -np.log(p_i / (1.0 - p_i))
-    return theta, b, np.zeros(data.n_items)
+    return start_values(*sums(data.model, data.n_models), *sums(data.item, data.n_items), c)
+
+
+def _fit_sparse(
+    data: ItemData, c: FloatArray, start: tuple[FloatArray, FloatArray, FloatArray], *,
+    two: bool, lam_b: float, lam_u: float, max_iter: int, tol: float,
+) -> JmlResult:  # fmt: skip
+    """Alternating Fisher-scoring sweeps over the observations (the sparse path)."""
+    theta, b, u = start
+    converged, sweeps = False, 0
+    for sweeps in range(1, max_iter + 1):  # noqa: B007 (the count is kept)
+        before = (theta.copy(), b.copy(), u.copy())
+        theta = theta + _theta_step(data, theta, b, np.exp(u), c)
+        # Fix the scale's origin (and, for the 2PL, its unit) at the abilities' mean and SD
+        # every sweep: the likelihood is flat along that ridge, and walking it is slow.
+        mu = theta.mean()
+        sd = theta.std() if two else 1.0
+        if sd > _EPS:
+            theta = (theta - mu) / sd
+            b = (b - mu) / sd
+            u = u + np.log(sd)
+        db, du = _item_step(data, theta, b, u, c, lam_b, lam_u, two)
+        b, u = b + db, u + du
+        move = max(float(np.abs(new - old).max())
+                   for new, old in zip((theta, b, u), before, strict=True))  # fmt: skip
+        if move < tol:
+            converged = True
+            break
+    a = np.exp(u)
+    infit, outfit = _item_fit(data, theta, b, a, c)
+    return JmlResult(theta, b, u, _theta_info(data, theta, b, a, c), infit, outfit, sweeps,
+                     converged)  # fmt: skip
 
 
 def _parts(
@@ -326,6 +443,7 @@ def bootstrap_abilities(
         refit = ItemResponseModel(
             model=fitted.model, floor=fitted.floor_[picked], difficulty_sd=fitted.difficulty_sd,
             log_slope_sd=fitted.log_slope_sd, max_iter=max_iter, tol=fitted.tol,
+            backend=fitted.backend, device=fitted.device,
         )  # fmt: skip
         refit.fit(data.model[rows], new_item, data.score[rows], n_models=data.n_models,
                   n_items=data.n_items)  # fmt: skip
