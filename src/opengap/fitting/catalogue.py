@@ -210,45 +210,10 @@ def refit_catalogue(
         ),
     )
     if imputed is not None:
+        from opengap.fitting.imputation import mark_imputed
+
         mark_imputed(result, selection.observations, imputed)
     return result
-
-
-def mark_imputed(result: FitResult, chosen: pd.DataFrame, imputed: pd.DataFrame) -> None:
-    """Flag the fit's imputed observations, list them in its provenance, and note them."""
-    from opengap.fitting.imputation import flag_observations
-
-    flags = flag_observations(result.observations, chosen, imputed)
-    result.observations["imputed"] = flags
-    used = result.observations.loc[flags, ["model_id", "benchmark_id", "harness"]]
-    keys = set(zip(chosen["model_id"], chosen["benchmark_id"], chosen["source_model_id"],
-                   strict=True))  # fmt: skip
-    sources = {(u, b): m for u, b, m in keys}
-    listed = []
-    for unit, bench in zip(used["model_id"], used["benchmark_id"], strict=True):
-        row = imputed[(imputed["model_id"] == sources.get((unit, bench), unit))
-                      & (imputed["benchmark_id"] == bench)]  # fmt: skip
-        if row.empty:
-            continue
-        r = row.sort_values("value", ascending=False).iloc[0]
-        listed.append({
-            "model_id": str(r["model_id"]), "unit": str(unit), "benchmark_id": str(bench),
-            "value": float(r["value"]), "low": float(r["imputed_low"]),
-            "high": float(r["imputed_high"]), "se": float(r["imputed_se"]),
-            "n_answered": int(r["n_answered"]), "n_calibrated": int(r["n_calibrated"]),
-            "item_fit_id": str(r["item_fit_id"]),
-        })  # fmt: skip
-    result.provenance["imputed_scores"] = listed
-    result.provenance["impute_partial"] = True
-    if listed:
-        shown = ", ".join(f"{d['unit']} on {d['benchmark_id']}" for d in listed[:5])
-        more = f" and {len(listed) - 5} more" if len(listed) > 5 else ""
-        result.notes.append(
-            f"{len(listed)} score(s) imputed from item fit {listed[0]['item_fit_id']} "
-            f"(partial runs predicted through the item model): {shown}{more}"
-        )
-    else:
-        result.notes.append("--impute-partial: no model had item responses without a score")
 
 
 def catalogue_state(store: Store) -> tuple[Any, ...]:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from opengap.errors import BadConfiguration, NoFit
 from opengap.fit.adaptive import Z90, map_ability, predicted_score
+from opengap.fitting.result import FitResult
 from opengap.store import Store
 from opengap.store.item_fits import load_item_fit, responses_on_items
 
@@ -161,3 +162,38 @@ def list_imputed(
     if benchmark is not None:
         frame = frame[frame["benchmark_id"] == store.resolve_benchmark(benchmark)]
     return frame.reset_index(drop=True)[IMPUTED_COLUMNS]
+
+
+def mark_imputed(result: FitResult, chosen: pd.DataFrame, imputed: pd.DataFrame) -> None:
+    """Flag the fit's imputed observations, list them in its provenance, and note them."""
+    flags = flag_observations(result.observations, chosen, imputed)
+    result.observations["imputed"] = flags
+    used = result.observations.loc[flags, ["model_id", "benchmark_id", "harness"]]
+    keys = set(zip(chosen["model_id"], chosen["benchmark_id"], chosen["source_model_id"],
+                   strict=True))  # fmt: skip
+    sources = {(u, b): m for u, b, m in keys}
+    listed = []
+    for unit, bench in zip(used["model_id"], used["benchmark_id"], strict=True):
+        row = imputed[(imputed["model_id"] == sources.get((unit, bench), unit))
+                      & (imputed["benchmark_id"] == bench)]  # fmt: skip
+        if row.empty:
+            continue
+        r = row.sort_values("value", ascending=False).iloc[0]
+        listed.append({
+            "model_id": str(r["model_id"]), "unit": str(unit), "benchmark_id": str(bench),
+            "value": float(r["value"]), "low": float(r["imputed_low"]),
+            "high": float(r["imputed_high"]), "se": float(r["imputed_se"]),
+            "n_answered": int(r["n_answered"]), "n_calibrated": int(r["n_calibrated"]),
+            "item_fit_id": str(r["item_fit_id"]),
+        })  # fmt: skip
+    result.provenance["imputed_scores"] = listed
+    result.provenance["impute_partial"] = True
+    if listed:
+        shown = ", ".join(f"{d['unit']} on {d['benchmark_id']}" for d in listed[:5])
+        more = f" and {len(listed) - 5} more" if len(listed) > 5 else ""
+        result.notes.append(
+            f"{len(listed)} score(s) imputed from item fit {listed[0]['item_fit_id']} "
+            f"(partial runs predicted through the item model): {shown}{more}"
+        )
+    else:
+        result.notes.append("--impute-partial: no model had item responses without a score")
