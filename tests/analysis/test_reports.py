@@ -163,15 +163,18 @@ def test_group_report_catch_up_and_trend() -> None:
     assert all("lag_months" in r for r in tr.rows)
 
 
-def test_influence_table_sorted_by_absolute_delta() -> None:
+def test_influence_table_sorted_by_the_larger_relative_effect() -> None:
+    # Influence: the larger of |Δ lag| / 5 and |Δ points| / 2. c moves the gap by its whole
+    # size (1.0), b the lag by 60% (0.6), a the lag by 10%; d has no refit.
     table = influence_table(5.0, 2.0, [
         {"benchmark_id": "a", "lag_months": 5.5, "vertical_gap": 2.0},
         {"benchmark_id": "b", "lag_months": 2.0, "vertical_gap": 1.0},
         {"benchmark_id": "c", "lag_months": 5.5, "vertical_gap": 4.0},
         {"benchmark_id": "d", "lag_months": float("nan"), "vertical_gap": float("nan")},
     ])
-    assert table["benchmark_id"].tolist() == ["b", "c", "a", "d"]
-    assert table["delta_lag_months"].tolist()[:3] == [-3.0, 0.5, 0.5]
+    assert table["benchmark_id"].tolist() == ["c", "b", "a", "d"]
+    assert table["delta_lag_months"].tolist()[:3] == [0.5, -3.0, 0.5]
+    assert table["influence"].tolist()[:3] == pytest.approx([1.0, 0.6, 0.1])
 
 
 def test_widening_table() -> None:
