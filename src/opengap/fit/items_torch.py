@@ -17,7 +17,7 @@ from opengap.errors import BadArgument
 from opengap.fit.items_dense import ResponseMatrix
 from opengap.fit.items_jml import N_MOMENTS, SG, SJ, SJ_D, FloatArray
 
-CPU_CHUNK_CELLS = 1 << 22
+CPU_CHUNK_CELLS = 1 << 20
 CUDA_CHUNK_CELLS = 1 << 26
 
 
