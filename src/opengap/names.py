@@ -11,6 +11,7 @@ import unicodedata
 
 _ID_PUNCTUATION = frozenset("._:/+-")
 _SPACES = re.compile(r"\s+")
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def _fold_marks(text: str) -> str:
@@ -25,6 +26,8 @@ def alias_key(name: str) -> str:
     ``"gpt-5.1_medium"`` and ``"GPT 5.1 medium"`` both become ``"gpt51medium"``; ``"Médium"``
     and ``"medium"`` meet; letters of other scripts stay (``"東京 LM"`` -> ``"東京lm"``).
     """
+    if name.isascii():  # the common case, the same result without per-character work
+        return _NOT_ASCII_ALNUM.sub("", name.lower())
     return "".join(c for c in _fold_marks(name).lower() if c.isalnum())
 
 

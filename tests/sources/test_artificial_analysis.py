@@ -278,3 +278,40 @@ def test_kind_is_registered_and_documented(kind: str) -> None:
 def test_docstring_examples() -> None:
     result = doctest.testmod(aa, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 2 and result.failed == 0
+
+
+def _entry(payload: dict[str, Any], uid: str) -> dict[str, Any]:
+    return next(m for m in payload["models"] if m.get("id") == uid)
+
+
+@pytest.mark.parametrize("curated", [False, True])
+def test_a_model_renamed_between_snapshots_is_one_model_and_the_later_snapshot_wins(
+    shared_data: Path, tmp_path: Path, curated: bool
+) -> None:
+    # Issue 14: AA renamed "Gemini 3.1 Flash-Lite Preview" (April) to "Gemini 3.1 Flash-Lite"
+    # (May, July) under the same AA id; its 17 scores were rejected as conflicting with
+    # themselves where the registry knows both names, and split in two models where not.
+    april, july = raw(shared_data, DATES[0]), raw(shared_data, DATES[-1])
+    uid = next(m["id"] for m in april["models"] if m["name"] == "Gemini 3.1 Flash-Lite Preview")
+    assert _entry(july, uid)["name"] == "Gemini 3.1 Flash-Lite"
+    store = Store(tmp_path / "aa.duckdb")
+    if curated:
+        catalog.init_store(store, empty=True)
+    result = catalog.import_path(store, aa.KIND, shared_data / FOLDER, strict=True)
+    assert result.rows_rejected == 0
+    old, new = store.resolve_model("Gemini 3.1 Flash-Lite Preview"), store.resolve_model(
+        "Gemini 3.1 Flash-Lite"
+    )
+    assert old == new
+    name = store.query("SELECT name FROM models WHERE model_id = ?", [new])["name"][0]
+    assert name == "Gemini 3.1 Flash-Lite"
+    rows = store.query(
+        "SELECT value, eval_date FROM scores WHERE model_id = ? AND benchmark_id = 'gpqa-diamond' "
+        "AND source = 'Artificial Analysis'",
+        [new],
+    )
+    assert len(rows) == 1
+    assert float(rows["value"][0]) == pytest.approx(_entry(july, uid)["evaluations"]["gpqa"])
+    assert float(rows["value"][0]) != pytest.approx(_entry(april, uid)["evaluations"]["gpqa"])
+    assert pd.Timestamp(rows["eval_date"][0]).date() == date(2026, 7, 10)
+    store.close()

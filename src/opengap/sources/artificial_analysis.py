@@ -219,8 +219,20 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
     batch = ImportBatch(kind=KIND, path=str(path), sha256=sha256_of(path))
     batch.benchmarks = _benchmarks()
     merged: dict[str, ModelRecord] = {}
-    for day, file, entries in snapshots:
-        ids = _ids(entries)
+    per_snapshot = [_ids(entries) for _, _, entries in snapshots]
+    # AA's own id (else slug) names one model across snapshots, also when it is renamed
+    # ("Gemini 3.1 Flash-Lite Preview" -> "Gemini 3.1 Flash-Lite"): the latest name wins.
+    latest_id = {
+        uid: ids[id(entry)]
+        for (_, _, entries), ids in zip(snapshots, per_snapshot, strict=True)
+        for entry in entries
+        if id(entry) in ids and (uid := _uid(entry)) is not None
+    }
+    for (day, file, entries), ids in zip(snapshots, per_snapshot, strict=True):
+        for entry in entries:
+            uid = _uid(entry)
+            if id(entry) in ids and uid is not None:
+                ids[id(entry)] = latest_id[uid]
         for i, entry in enumerate(entries, 1):
             batch.rows_read += 1
             _read_entry(batch, merged, ids, day, f"{file}: model {i}", entry)
@@ -369,7 +381,7 @@ def _merge(merged: dict[str, ModelRecord], record: ModelRecord) -> None:
         value = getattr(record, f.name)
         if f.name == "aliases":
             earlier.aliases.extend(a for a in value if a not in earlier.aliases)
-        elif value is not None:
+        elif value is not None or f.name == "version_of":  # the group follows the latest name
             setattr(earlier, f.name, value)
 
 
@@ -455,6 +467,15 @@ def _ids(entries: list[dict[str, Any]]) -> dict[int, str]:
             clash = len(group) > 1 and isinstance(slug, str)
             out[id(entry)] = make_id(f"{ident}-{slug}") if clash else ident
     return out
+
+
+def _uid(entry: dict[str, Any]) -> str | None:
+    """Return AA's stable identity of an entry: its ``id``, else its ``slug`` (None if neither)."""
+    for key in ("id", "slug"):
+        value = entry.get(key)
+        if isinstance(value, str) and value.strip():
+            return f"{key}:{value.strip()}"
+    return None
 
 
 def _benchmarks() -> list[BenchmarkRecord]:

@@ -337,6 +337,8 @@ class Store:
                 rejected.extend(self._insert_prices(part, import_id))
                 if strict and rejected:
                     raise _strict_error(batch.path, rejected)
+            if seen_models:  # the values shown, chosen once all parts' facts are in
+                facts.refresh_models(self.con)
             self._refresh_normalized()
             accepted = rows_read - len(rejected)
             con.execute(
@@ -471,7 +473,6 @@ class Store:
         source = batch.fact_source or batch.kind
         facts.write_facts(self.con, first.items(), source, import_id)
         facts.write_facts(self.con, again.items(), source, import_id, fill_only=True)
-        facts.refresh_models(self.con)
 
     def _registered(self, known: dict[str, str], ref: str, *, effort: bool) -> str:
         """Return the id of the model already in the store that ``ref`` names, else ``ref``.

@@ -133,29 +133,10 @@ def candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     Columns: model_id, field, source, value, import_id, inherited_from (None for own facts),
     rank; sorted so the first row of each (model_id, field) is the value shown.
     """
-    own = con.execute(
-        "SELECT f.model_id, f.field, f.source, f.value, f.import_id, "
-        "CAST(NULL AS VARCHAR) AS inherited_from FROM model_facts f"
+    frame = con.execute(
+        f"SELECT * EXCLUDE (inherited) FROM ({_ranked_sql(con)}) ORDER BY {_ORDER}"
     ).df()
-    family = pd.DataFrame(
-        list(families(con).items()), columns=["model_id", "inherited_from"]
-    )
-    inherited = family.merge(
-        own.drop(columns="inherited_from").rename(columns={"model_id": "inherited_from"}),
-        on="inherited_from",
-    )
-    inherited = inherited.loc[inherited["field"].isin(INHERITED_FIELDS), own.columns]
-    frame = pd.concat([own, inherited], ignore_index=True) if len(inherited) else own
-    if frame.empty:
-        return frame.assign(rank=pd.Series(dtype="int64"))
-    frame["rank"] = [rank(f, s) for f, s in zip(frame["field"], frame["source"], strict=True)]
-    frame["_inherited"] = frame["inherited_from"].notna()
-    frame = frame.sort_values(
-        ["model_id", "field", "rank", "_inherited", "source", "import_id"],
-        ascending=[True, True, True, True, True, False],
-        kind="stable",
-    )
-    return frame.drop(columns="_inherited").reset_index(drop=True)
+    return frame.reset_index(drop=True)
 
 
 def families(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -166,36 +147,86 @@ def families(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     (``chutes/GLM-4.5-FP8`` and ``DeepSeek-V3.2-Exp_thinking`` share the facts of ``glm-4.5``
     and ``deepseek-v3.2-exp``). It depends only on the ids, so not on the import order.
     """
-    rows = con.execute("SELECT model_id, version_of FROM models").fetchall()
-    ids = {str(m) for m, _ in rows}
-    bare = {alias_key(m): m for m in sorted(ids)}
-    out: dict[str, str] = {}
-    for model_id, version_of in rows:
-        target = str(version_of) if version_of in ids else bare.get(canonical_key(model_id))
-        if target is not None and target != model_id:
-            out[str(model_id)] = target
-    return out
+    rows = con.execute(_families_sql(con)).fetchall()
+    return {str(model_id): str(target) for model_id, target in rows}
 
 
 def refresh_models(con: duckdb.DuckDBPyConnection) -> None:
     """Set every fact column of ``models`` to the value :data:`PRECEDENCE` picks.
 
     A column no source states a fact for keeps what it holds (stores written before facts had
-    sources keep their values).
+    sources keep their values). Runs as one SQL statement in DuckDB (no copy of the facts in
+    Python), so its memory does not grow with the store.
     """
-    ranked = candidates(con)
-    if ranked.empty:
-        return
-    chosen = ranked.drop_duplicates(["model_id", "field"])
-    wide = chosen.pivot(index="model_id", columns="field", values="value")
-    wide = wide.reindex(columns=list(FACT_FIELDS)).astype(object)
-    wide = wide.where(wide.notna(), None).reset_index()
-    con.register("_chosen_df", wide)
+    picks = ", ".join(
+        f"any_value(value) FILTER (WHERE field = '{f}') AS {f}" for f in FACT_FIELDS
+    )
     sets = ", ".join(
         f"{f} = coalesce(CAST(d.{f} AS {t}), models.{f})" for f, t in FACT_FIELDS.items()
     )
-    con.execute(f"UPDATE models SET {sets} FROM _chosen_df d WHERE d.model_id = models.model_id")
-    con.unregister("_chosen_df")
+    con.execute(
+        f"UPDATE models SET {sets} FROM (SELECT model_id, {picks} FROM ("
+        f"SELECT model_id, field, value FROM ({_ranked_sql(con)}) "
+        f"QUALIFY row_number() OVER (PARTITION BY model_id, field ORDER BY {_ORDER}) = 1"
+        ") GROUP BY model_id) d WHERE d.model_id = models.model_id"
+    )
+
+
+#: The order of a model's candidate values of one field: the first is shown.
+_ORDER = "model_id, field, rank, inherited, source, import_id DESC"
+
+
+def _register_names(con: duckdb.DuckDBPyConnection) -> None:
+    """Make :func:`alias_key` and :func:`canonical_key` callable from SQL on ``con`` (once)."""
+    known = con.execute(
+        "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'og_alias_key'"
+    ).fetchall()[0][0]
+    if known:
+        return
+    con.create_function("og_alias_key", _sql_alias_key, ["VARCHAR"], "VARCHAR")
+    con.create_function("og_canonical_key", _sql_canonical_key, ["VARCHAR"], "VARCHAR")
+
+
+def _sql_alias_key(text: str) -> str:
+    return alias_key(text)
+
+
+def _sql_canonical_key(text: str) -> str:
+    return canonical_key(text)
+
+
+def _families_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of (model_id, inherited_from): each model whose family facts another one holds."""
+    _register_names(con)
+    return (
+        "SELECT m.model_id, CASE WHEN v.model_id IS NOT NULL THEN m.version_of "
+        "ELSE b.target END AS inherited_from FROM models m "
+        "LEFT JOIN models v ON v.model_id = m.version_of "
+        "LEFT JOIN (SELECT og_alias_key(model_id) AS k, max(model_id) AS target FROM models "
+        "GROUP BY 1) b ON b.k = og_canonical_key(m.model_id) "
+        "WHERE inherited_from IS NOT NULL AND inherited_from <> m.model_id"
+    )
+
+
+def _ranked_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of every candidate fact with its rank (see :func:`candidates`)."""
+    ranks = ", ".join(
+        f"('{f}', '{s}', {i})" for f, order in PRECEDENCE.items() for i, s in enumerate(order)
+    )
+    lasts = ", ".join(f"('{f}', {len(order)})" for f, order in PRECEDENCE.items())
+    inherited = ", ".join(f"'{f}'" for f in INHERITED_FIELDS)
+    return (
+        "SELECT c.model_id, c.field, c.source, c.value, c.import_id, c.inherited_from, "
+        "coalesce(p.rank, d.last) AS rank, c.inherited_from IS NOT NULL AS inherited FROM ("
+        "SELECT model_id, field, source, value, import_id, CAST(NULL AS VARCHAR) "
+        "AS inherited_from FROM model_facts UNION ALL "
+        "SELECT fa.model_id, f.field, f.source, f.value, f.import_id, fa.inherited_from "
+        f"FROM ({_families_sql(con)}) fa JOIN model_facts f ON f.model_id = fa.inherited_from "
+        f"WHERE f.field IN ({inherited})) c "
+        f"JOIN (VALUES {lasts}) d(field, last) ON d.field = c.field "
+        f"LEFT JOIN (VALUES {ranks}) p(field, source, rank) "
+        "ON p.field = c.field AND p.source = c.source"
+    )
 
 
 def conflicts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
