@@ -167,7 +167,7 @@ def test_tables_show_names_not_ids_and_wide_shows_everything(
     wide = _run("models", "--db", str(snapshot_db), "--search", "GPT-4 (0314)", "--wide").stdout
     assert "gpt-4-0314" in wide and "license_class" in wide and "base_model_id" in wide
     scores = _run("scores", "--db", str(snapshot_db), "--limit", "3").stdout
-    assert "Amazon Nova Lite" in scores and "amazon-nova-lite" not in scores
+    assert "Claude 2" in scores and "claude-2," not in scores and "claude-2 " not in scores
 
 
 def test_csv_carries_every_column_like_json(snapshot_db: Path) -> None:
