@@ -54,16 +54,20 @@ def _floats(text: str | None, option: str) -> list[float] | None:
         ) from None
 
 
+UNKNOWN = "unknown"
+"""How the card prints a fact no source gives (null in --json)."""
+
+
 def _show(value: Any, digits: int = 1) -> str:
     if value is None:
-        return "—"
+        return UNKNOWN
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)
 
 
 def _params(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}B"
+    return UNKNOWN if value is None else f"{value:g}B"
 
 
 def card(
@@ -75,7 +79,8 @@ def card(
 ) -> None:
     """Print one model's card: capability for its size, origin, licence, price, scores.
 
-    Unknown facts are shown as "—" (null in --json), never filled in.
+    Unknown facts are shown as "unknown" (null in --json), never filled in; "—" marks what does
+    not apply (a rank for a model outside the fit).
 
     Example: opengap card deepseek-r1
     """
@@ -98,14 +103,16 @@ def card(
     else:
         capability = f"— (not in the fit: {c.not_in_fit_reason})"
         rank = rank_open = "—"
-    price = "—"
+    price = UNKNOWN
     if c.price is not None:
         price = (f"blended {_show(c.price.blended_usd_per_m, 2)}, input "
                  f"{_show(c.price.input_usd_per_m, 2)}, output {_show(c.price.output_usd_per_m, 2)}"
                  f" USD per 1M tokens ({c.price.source}, {c.price.date})")  # fmt: skip
-    pareto = "—" if c.on_pareto_front is None else ("yes" if c.on_pareto_front else "no")
+    pareto = UNKNOWN if c.on_pareto_front is None else ("yes" if c.on_pareto_front else "no")
     percentile = (f"{_show(c.size_percentile)} (among {c.size_class_n} fitted models)"
-                  if c.size_percentile is not None else "—")  # fmt: skip
+                  if c.size_percentile is not None else UNKNOWN)  # fmt: skip
+    if not c.in_fit:  # a position among fitted models does not apply
+        pareto = percentile = "—"
     lines = [
         ("model", f"{c.name or c.model_id} ({c.model_id})"),
         ("capability", capability),
