@@ -372,3 +372,13 @@ def test_samples_and_results_together_in_store(
     assert store.counts()["models"] == 2
     piqa = store.query("SELECT value, normalized FROM scores WHERE benchmark_id = 'piqa'")
     assert piqa.loc[0, "normalized"] == pytest.approx((0.6 - 0.5) / 0.5)
+
+
+def test_model_or_task_without_a_letter_or_digit_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "!!!__!!!"
+    folder.mkdir()
+    (folder / f"samples_my_task_{STAMP}.jsonl").write_text(json.dumps({"doc_id": 0, "acc": 1.0}))
+    with pytest.raises(MalformedFile, match=r"model '!!!/!!!' has no letter or digit"):
+        lm_eval.read(tmp_path)
+    with pytest.raises(MalformedFile, match=r"task '___' has no letter or digit"):
+        lm_eval.read(_samples_file(tmp_path / "t", [{"doc_id": 0, "acc": 1.0}], task="___"))

@@ -36,23 +36,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from opengap.errors import BadArgument, MalformedFile
-from opengap.names import make_id
 from opengap.sources.checks import check_input_path
-from opengap.sources.known_benchmarks import canonical_benchmark
 from opengap.sources.records import (
-    BenchmarkRecord,
     ImportBatch,
-    ModelRecord,
     ResponseRecord,
     ScoreRecord,
     sha256_of,
 )
+from opengap.sources.run_names import RunNames
 
 KIND = "inspect"
 SOURCE = "Inspect AI eval log"
@@ -95,7 +92,7 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
     files = _log_files(path)
     log_api = _inspect_api()
     batch = ImportBatch(kind=KIND, path=str(path), sha256=sha256_of(path))
-    names = _Names(model=model, benchmark=benchmark)
+    names = RunNames(model=model, benchmark=benchmark, what="these logs are")
     seen: dict[tuple[str, str, str, str], tuple[float, Path]] = {}
     for file in files:
         _read_log(file, batch, names, seen, log_api)
@@ -141,59 +138,6 @@ def _inspect_api() -> _LogApi:
     )
 
 
-@dataclass
-class _Names:
-    """Models, benchmarks and the names seen, gathered as logs are read."""
-
-    model: str | None
-    benchmark: str | None
-    models: dict[str, ModelRecord] = field(default_factory=dict)
-    benchmarks: dict[str, BenchmarkRecord] = field(default_factory=dict)
-    log_models: set[str] = field(default_factory=set)
-    tasks: set[str] = field(default_factory=set)
-
-    def model_ref(self, logged: str) -> str:
-        self.log_models.add(logged)
-        if self.model:
-            return self.model
-        name = logged.split("/", 1)[1] if "/" in logged else logged
-        model_id = make_id(name)
-        if not model_id:
-            raise MalformedFile(f"model {logged!r} has no letter or digit")
-        self.models.setdefault(model_id, ModelRecord(
-            model_id=model_id, name=name, aliases=[logged] if logged != name else [],
-            tentative=True,
-        ))  # fmt: skip
-        return model_id
-
-    def benchmark_ref(self, task: str, n_samples: int | None) -> str:
-        self.tasks.add(task)
-        name = self.benchmark or task.rsplit("/", 1)[-1]
-        known = canonical_benchmark(name)
-        if known is not None:
-            self.benchmarks.setdefault(known.benchmark_id, known)
-            return known.benchmark_id
-        if self.benchmark:
-            return self.benchmark
-        bench_id = make_id(name)
-        if not bench_id:
-            raise MalformedFile(f"task {task!r} has no letter or digit")
-        self.benchmarks.setdefault(bench_id, BenchmarkRecord(
-            benchmark_id=bench_id, name=name, n_items=n_samples, ceiling=1.0, is_fraction=True,
-        ))  # fmt: skip
-        return bench_id
-
-    def check_overrides(self, path: Path) -> None:
-        for option, value, seen, what in (
-            ("--model", self.model, self.log_models, "models"),
-            ("--benchmark", self.benchmark, self.tasks, "tasks"),
-        ):
-            if value and len(seen) > 1:
-                raise BadArgument(f"{path}: {option} names one, but these logs are about "
-                                  f"{len(seen)} {what} ({', '.join(sorted(seen))}); import "
-                                  "them separately")  # fmt: skip
-
-
 def _not_a_log(file: Path, exc: BaseException) -> MalformedFile:
     text = str(exc).strip().splitlines()
     detail = f"{type(exc).__name__}: {text[0][:160]}" if text else type(exc).__name__
@@ -201,7 +145,7 @@ def _not_a_log(file: Path, exc: BaseException) -> MalformedFile:
 
 
 def _read_log(
-    file: Path, batch: ImportBatch, names: _Names,
+    file: Path, batch: ImportBatch, names: RunNames,
     seen: dict[tuple[str, str, str, str], tuple[float, Path]], api: _LogApi,
 ) -> None:  # fmt: skip
     check_input_path(file, "file")
@@ -212,8 +156,14 @@ def _read_log(
         raise _not_a_log(file, exc) from None
     spec = header.eval
     dataset_size = getattr(spec.dataset, "samples", None)
-    model_ref = names.model_ref(str(spec.model))
-    bench_ref = names.benchmark_ref(str(spec.task), dataset_size)
+    logged = str(spec.model)
+    name = logged.split("/", 1)[1] if "/" in logged else logged  # provider/model
+    model_ref = names.model_ref(
+        logged, name=name, aliases=[logged] if logged != name else [], tentative=True
+    )
+    bench_ref = names.benchmark_ref(
+        str(spec.task), name=str(spec.task).rsplit("/", 1)[-1], n_items=dataset_size
+    )
     harness = _harness(header)
     by_item: dict[str, list[float]] = {}
     for sample in samples:

@@ -31,23 +31,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from opengap.errors import BadArgument, MalformedFile
-from opengap.names import make_id
+from opengap.errors import MalformedFile
 from opengap.sources.checks import check_input_path, display_path, load_json, parse_json
-from opengap.sources.known_benchmarks import canonical_benchmark
 from opengap.sources.records import (
-    BenchmarkRecord,
     ImportBatch,
-    ModelRecord,
     ResponseRecord,
     ScoreRecord,
     sha256_of,
 )
+from opengap.sources.run_names import RunNames
 
 KIND = "lm-eval"
 HARNESS = "lm-eval"
@@ -96,7 +92,7 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
     """
     files = _harness_files(path)
     batch = ImportBatch(kind=KIND, path=str(path), sha256=sha256_of(path))
-    names = _Names(model=model, benchmark=benchmark)
+    names = RunNames(model=model, benchmark=benchmark)
     for file in files:
         if _SAMPLES.match(file.name):
             _read_samples(file, batch, names)
@@ -131,56 +127,6 @@ def _is_harness_file(name: str) -> bool:
     return bool(_SAMPLES.match(name) or _RESULTS.match(name))
 
 
-@dataclass
-class _Names:
-    """The model and benchmark records a batch names, built as files are read."""
-
-    model: str | None
-    benchmark: str | None
-    models: dict[str, ModelRecord] = field(default_factory=dict)
-    benchmarks: dict[str, BenchmarkRecord] = field(default_factory=dict)
-    harness_models: set[str] = field(default_factory=set)
-    tasks: set[str] = field(default_factory=set)
-
-    def model_ref(self, harness_name: str) -> str:
-        """Return the model reference for scores; record the model unless ``--model`` named it."""
-        self.harness_models.add(harness_name)
-        if self.model:
-            return self.model
-        model_id = make_id(harness_name)
-        self.models.setdefault(model_id, ModelRecord(model_id=model_id, name=harness_name))
-        return model_id
-
-    def benchmark_ref(self, task: str) -> str:
-        """Return the benchmark reference for ``task`` (or ``--benchmark``), recording it."""
-        self.tasks.add(task)
-        name = self.benchmark or task
-        known = canonical_benchmark(name)
-        if known is not None:
-            self.benchmarks.setdefault(known.benchmark_id, known)
-            return known.benchmark_id
-        if self.benchmark:  # a name for something in the store: resolved there
-            return self.benchmark
-        bench_id = make_id(task)
-        self.benchmarks.setdefault(
-            bench_id,
-            BenchmarkRecord(benchmark_id=bench_id, name=task, ceiling=1.0, is_fraction=True),
-        )
-        return bench_id
-
-    def check_overrides(self, path: Path) -> None:
-        """Refuse ``--model``/``--benchmark`` for output about several models or tasks."""
-        for option, value, seen, what in (
-            ("--model", self.model, self.harness_models, "models"),
-            ("--benchmark", self.benchmark, self.tasks, "tasks"),
-        ):
-            if value and len(seen) > 1:
-                raise BadArgument(
-                    f"{path}: {option} names one, but this output is about {len(seen)} {what} "
-                    f"({', '.join(sorted(seen))}); import them separately"
-                )
-
-
 def _folder_model(file: Path) -> str:
     """Return the model name the harness encoded in the folder name (``org__model``)."""
     return file.parent.name.replace("__", "/")
@@ -193,7 +139,7 @@ def _timestamp_date(text: str) -> date | None:
         return None
 
 
-def _read_samples(file: Path, batch: ImportBatch, names: _Names) -> None:
+def _read_samples(file: Path, batch: ImportBatch, names: RunNames) -> None:
     match = _SAMPLES.match(file.name)
     assert match is not None
     task = match.group("task")
@@ -291,7 +237,7 @@ def _setting(n_shot: Any, filter_name: str, metric: str) -> str | None:
     return ", ".join(parts) or None
 
 
-def _read_results(file: Path, batch: ImportBatch, names: _Names) -> None:
+def _read_results(file: Path, batch: ImportBatch, names: RunNames) -> None:
     data = load_json(file)  # a regular file, UTF-8, not nested too deeply
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, dict):
