@@ -148,7 +148,11 @@ def test_one_model_is_unidentified_on_the_real_lm_eval_samples(
     runner.invoke(app, ["import", "lm-eval", str(shared_data / "lm-eval-samples"), "--db", str(db)])
     result = runner.invoke(app, ["fit", "--level", "items", "--db", str(db)])
     assert result.exit_code == 2
-    assert result.output.strip() == "Error: an item-level fit needs at least two models"
+    assert result.output.strip() == (
+        "Error: an item-level fit needs at least two models: with responses from one, its "
+        "ability and the items' difficulties cannot be told apart (import other models' "
+        "responses on the same items)"
+    )
 
 
 def test_swe_bench_per_task_results_fit(shared_data: Path, tmp_path: Path) -> None:

@@ -292,7 +292,11 @@ def _check_identified(data: ItemData) -> None:
 
 def _check_identified_totals(n_models: int, n_items: int, total: float, n: int) -> None:
     if n_models < 2:
-        raise UnidentifiedFit("an item-level fit needs at least two models")
+        raise UnidentifiedFit(
+            "an item-level fit needs at least two models: with responses from one, its ability "
+            "and the items' difficulties cannot be told apart (import other models' responses "
+            "on the same items)"
+        )
     if n_items < 2:
         raise UnidentifiedFit("an item-level fit needs at least two items")
     if n == 0:
