@@ -172,6 +172,10 @@ def epoch_gap(
         The days to average over (one day: Epoch's lag on that day).
     level : float
         Interval level; significance at (1 + level) / 2.
+    max_outer : int
+        Worlds of the double bootstrap (0: the point statistic only, no interval).
+    seed : int
+        Seed of the choice of worlds when there are more draws than ``max_outer``.
 
     Examples
     --------
@@ -193,7 +197,7 @@ def epoch_gap(
     lag, gap, censored, smooth_lag = _means(rows, smooth)
     n = cw.shape[0]
     lag_interval, gap_samples, lag_draws = Interval(lag), None, None
-    if n >= 2:
+    if n >= 2 and max_outer > 0:
         rng = np.random.default_rng(seed)
         outer = np.arange(n) if n <= max_outer else rng.choice(n, max_outer, replace=False)
         c_noise, o_noise = cw - cv, ow - ov
