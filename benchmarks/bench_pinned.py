@@ -34,7 +34,13 @@ import numpy as np
 
 from opengap import fitting
 from opengap.analysis.epoch_gap import epoch_gap
-from opengap.analysis.frontier import DAYS_PER_MONTH, first_reach, frontier_at, month_ends
+from opengap.analysis.frontier import (
+    DAYS_PER_MONTH,
+    first_reach,
+    from_days,
+    frontier_at,
+    month_ends,
+)
 from opengap.analysis.intervals import Interval, interval, recentred_interval
 from opengap.analysis.lag import gap_and_lag
 from opengap.analysis.reports import Table
@@ -106,7 +112,7 @@ def main() -> None:
             end = max(closed.days.max(), opened.days.max())
             months = month_ends(first, end)
             print(f"fit {fit.fit_id} ({context.n_draws} draws), {months.size} months "
-                  f"to {months[-1]:.0f} (days)")
+                  f"to {from_days(float(months[-1])).isoformat()}")
             for name, fn in (("lag", lambda t: _plain(closed, opened, t)),
                              ("significance", lambda t: _significance(closed, opened, t,
                                                                        args.outer))):
