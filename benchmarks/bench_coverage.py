@@ -25,8 +25,8 @@ from opengap.analysis.coverage import coverage_table
 def main() -> None:
     """Print the coverage table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=200)
-    parser.add_argument("--draws", type=int, default=200)
+    parser.add_argument("--replications", type=int, default=100)
+    parser.add_argument("--draws", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     start = time.perf_counter()
