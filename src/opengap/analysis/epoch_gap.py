@@ -28,9 +28,19 @@ The window average is the mean of those daily lags (and gaps) over every day of 
 built in the stored copies of their pages. Here: each bootstrap draw in turn is taken as the
 true capabilities and the bootstrap spread around the point fit as its noise (draw ``j`` plus
 every draw's deviation from the point fit); the whole statistic — choice of ``o``, records,
-significance — is recomputed in that world, and the 5th–95th percentiles over ``j`` are the
-interval (a translated double bootstrap). The point estimate is not one of the draws, so the
-interval is not pinned to it.
+significance — is recomputed in that world (a translated double bootstrap). The lag is a
+step function of the capabilities (it counts from the day before a closed release), so many
+worlds give exactly the point's value and their 5th–95th percentiles used to end at the point
+(the bundled catalogue's Epoch row read "2.4 (1.9–2.4)"). The spread is therefore taken from a
+smoothed twin of the statistic, in which the day the SOTA became significantly better is
+interpolated between the last record that was not and its successor, linearly in the share of
+draws in which each is better (:func:`~opengap.analysis.smoothing.
+interpolated_significance_day`): the interval is that statistic's 5th–95th percentile over the
+worlds, translated by (point − smoothed point) and kept at or above 0. It still sits on the
+point where the draws cannot move it: a lag of 0 (not even today's SOTA is significantly
+better in any world) and a censored lag (every record significantly better in every world).
+Its coverage of the statistic's value on the true capabilities is checked in
+:mod:`opengap.analysis.coverage`.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ import numpy.typing as npt
 from opengap.analysis.catchup import record_index
 from opengap.analysis.frontier import DAYS_PER_MONTH, FloatArray
 from opengap.analysis.intervals import LEVEL, Interval, interval
+from opengap.analysis.smoothing import interpolated_significance_day
 
 MAX_OUTER = 200
 """Outer draws of the interval (a subsample of the draws when there are more)."""
@@ -62,6 +73,10 @@ class EpochGap:
     n_days : int
     daily : list of (day, lag days, gap, open index, censored)
         The point statistic for each day.
+    lag_draws : array of shape (n_outer,) or None
+        The (unsmoothed) mean lag in months in each world of the double bootstrap; its
+        percentile interval is the one this module used before the smoothing (kept for
+        ``benchmarks/bench_pinned.py``'s before/after count).
     """
 
     lag_months: Interval
@@ -69,13 +84,16 @@ class EpochGap:
     censored_days: int
     n_days: int
     daily: list[tuple[float, float, float, int, bool]]
+    lag_draws: FloatArray | None = None
 
 
 def _daily(
     cd: FloatArray, cv: FloatArray, cw: FloatArray, od: FloatArray, ov: FloatArray,
     ow: FloatArray, days: FloatArray, threshold: float,
-) -> list[tuple[float, float, float, int, bool]]:
-    """Return (day, lag days, gap, open index, censored) for each day (NaN lag before data)."""
+) -> tuple[list[tuple[float, float, float, int, bool]], FloatArray]:
+    """Return (day, lag days, gap, open index, censored) for each day (NaN lag before data),
+    and each day's smoothed lag in days (:func:`~opengap.analysis.smoothing.
+    interpolated_significance_day`; the plain lag where there is nothing to interpolate)."""
     records = record_index(np.arange(cd.size), cd, cv)
     rd, rv = cd[records], cv[records]
     order = np.lexsort((-ov, od))  # by day, best first on a day
@@ -87,19 +105,20 @@ def _daily(
         if best < 0 or ov[i] > ov[best]:
             best = int(i)
         best_so_far[k] = best
-    sig_cache: dict[int, npt.NDArray[np.bool_]] = {}
+    share_cache: dict[int, FloatArray] = {}
     out = []
-    for t in days:
+    smooth = np.full(days.size, np.nan)
+    for i, t in enumerate(days):
         n_open = int(np.searchsorted(o_days, t, side="right"))
         n_rec = int(np.searchsorted(rd, t, side="right"))
         if n_open == 0 or n_rec == 0:
             out.append((float(t), math.nan, math.nan, -1, False))
             continue
         o = int(best_so_far[n_open - 1])
-        if o not in sig_cache:
-            better = np.mean(cw[:, records] > ow[:, [o]], axis=0)
-            sig_cache[o] = better >= threshold - 1e-12
-        significant = sig_cache[o][:n_rec]
+        if o not in share_cache:
+            share_cache[o] = np.mean(cw[:, records] > ow[:, [o]], axis=0)
+        share = share_cache[o][:n_rec]
+        significant = share >= threshold - 1e-12
         gap = float(rv[n_rec - 1] - ov[o])
         not_sig = np.flatnonzero(~significant)
         if not_sig.size and not_sig[-1] == n_rec - 1:
@@ -109,17 +128,23 @@ def _daily(
             out.append((float(t), float(t - last_day), gap, o, False))
         else:
             out.append((float(t), float(t - (rd[0] - 1.0)), gap, o, True))
-    return out
+        ramp = interpolated_significance_day(rd[:n_rec], share, threshold)
+        smooth[i] = float(t - ramp) if math.isfinite(ramp) else out[-1][1]
+    return out, smooth
 
 
-def _means(rows: list[tuple[float, float, float, int, bool]]) -> tuple[float, float, int]:
+def _means(
+    rows: list[tuple[float, float, float, int, bool]], smooth: FloatArray
+) -> tuple[float, float, int, float]:
+    """Return (mean lag in months, mean gap, censored days, mean smoothed lag in months)."""
     lags = np.asarray([r[1] for r in rows], dtype=float)
     gaps = np.asarray([r[2] for r in rows], dtype=float)
     ok = np.isfinite(lags)
     if not ok.any():
-        return math.nan, math.nan, 0
+        return math.nan, math.nan, 0, math.nan
     return (float(lags[ok].mean() / DAYS_PER_MONTH), float(gaps[ok].mean()),
-            int(sum(r[4] for r, k in zip(rows, ok, strict=True) if k)))
+            int(sum(r[4] for r, k in zip(rows, ok, strict=True) if k)),
+            float(smooth[ok].mean() / DAYS_PER_MONTH))
 
 
 def epoch_gap(
@@ -147,6 +172,10 @@ def epoch_gap(
         The days to average over (one day: Epoch's lag on that day).
     level : float
         Interval level; significance at (1 + level) / 2.
+    max_outer : int
+        Worlds of the double bootstrap (0: the point statistic only, no interval).
+    seed : int
+        Seed of the choice of worlds when there are more draws than ``max_outer``.
 
     Examples
     --------
@@ -164,24 +193,38 @@ def epoch_gap(
         raise ValueError("closed and open draws must have the same number of draws")
     t = np.atleast_1d(np.asarray(days, dtype=float))
     threshold = (1.0 + level) / 2.0
-    rows = _daily(cd, cv, cw, od, ov, ow, t, threshold)
-    lag, gap, censored = _means(rows)
+    rows, smooth = _daily(cd, cv, cw, od, ov, ow, t, threshold)
+    lag, gap, censored, smooth_lag = _means(rows, smooth)
     n = cw.shape[0]
-    lag_samples = gap_samples = None
-    if n >= 2:
+    lag_interval, gap_samples, lag_draws = Interval(lag), None, None
+    if n >= 2 and max_outer > 0:
         rng = np.random.default_rng(seed)
         outer = np.arange(n) if n <= max_outer else rng.choice(n, max_outer, replace=False)
         c_noise, o_noise = cw - cv, ow - ov
-        samples = []
-        for j in outer:
-            samples.append(_means(_daily(cd, cw[j], cw[j] + c_noise, od, ow[j],
-                                         ow[j] + o_noise, t, threshold))[:2])
+        samples = [_means(*_daily(cd, cw[j], cw[j] + c_noise, od, ow[j], ow[j] + o_noise, t,
+                                  threshold)) for j in outer]
         arr = np.asarray(samples, dtype=float)
-        lag_samples, gap_samples = arr[:, 0], arr[:, 1]
+        gap_samples = arr[:, 1]
+        lag_draws = arr[:, 0]
+        lag_interval = _lag_interval(lag, smooth_lag, arr[:, 3], level)
     return EpochGap(
-        lag_months=interval(lag, lag_samples, level),
+        lag_months=lag_interval,
         vertical_gap=interval(gap, gap_samples, level),
         censored_days=censored,
         n_days=int(t.size),
         daily=rows,
+        lag_draws=lag_draws,
     )
+
+
+
+def _lag_interval(
+    lag: float, smooth_lag: float, smooth: FloatArray, level: float
+) -> Interval:
+    """Return the lag's interval: the smoothed statistic's percentile interval over the
+    worlds, translated by (point − smoothed point) and kept at or above 0."""
+    spread = interval(smooth_lag, smooth, level)
+    if not (math.isfinite(spread.ci_low) and math.isfinite(spread.ci_high)):
+        return Interval(lag)
+    shifted = spread.shifted(lag - smooth_lag)
+    return Interval(lag, max(shifted.ci_low, 0.0), max(shifted.ci_high, 0.0))

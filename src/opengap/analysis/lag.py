@@ -18,7 +18,12 @@ For a time t, with F_lead and F_trail the two frontiers (:mod:`opengap.analysis.
 
 Point estimates come from the point capabilities; intervals come from the same statistic
 computed on each bootstrap draw (frontiers recomputed per draw): the 5th–95th percentiles for
-the vertical gap; for the lag, the draws' spread about their median placed around the point
+the vertical gap. The lag is a step function (it only takes the values of the leading group's
+release dates), so many draws give exactly the point's value and a percentile bound coincides
+with it; its spread is taken from a smoothed twin, the first day the leading frontier reached
+the level *interpolated between consecutive record-setters*
+(:func:`~opengap.analysis.smoothing.interpolated_reach`, continuous in the capabilities), and
+placed around the point as the draws' spread about their median
 (:func:`~opengap.analysis.intervals.recentred_interval`) — the draws' frontiers are maxima of
 noisier values, so their lags run short and a plain percentile interval ends at the point.
 """
@@ -40,6 +45,7 @@ from opengap.analysis.frontier import (
     frontier_at,
 )
 from opengap.analysis.intervals import LEVEL, Interval, interval, recentred_interval
+from opengap.analysis.smoothing import interpolated_reach
 
 
 @dataclass(frozen=True)
@@ -81,16 +87,22 @@ def _gap_lag_days(
     trail_days: FloatArray,
     trail_values: FloatArray,
     t: float,
+    *,
+    smooth: bool = False,
 ) -> tuple[FloatArray, FloatArray]:
-    """Return (vertical gap, lag in days) at ``t``; per draw when values are 2-D."""
+    """Return (vertical gap, lag in days) at ``t``; per draw when values are 2-D.
+
+    ``smooth``: the first-reach day interpolated between record-setters (for intervals).
+    """
+    reach = interpolated_reach if smooth else first_reach
     f_lead = frontier_at(lead_days, lead_values, t)[..., 0]
     f_trail = frontier_at(trail_days, trail_values, t)[..., 0]
     gap = np.asarray(f_lead - f_trail, dtype=float)
     defined = np.isfinite(gap)
     safe_trail = np.where(np.isfinite(f_trail), f_trail, np.inf)
     safe_lead = np.where(np.isfinite(f_lead), f_lead, np.inf)
-    behind = t - first_reach(lead_days, lead_values, safe_trail)
-    ahead = -(t - first_reach(trail_days, trail_values, safe_lead))
+    behind = t - reach(lead_days, lead_values, safe_trail)
+    ahead = -(t - reach(trail_days, trail_values, safe_lead))
     lag = np.where(gap >= 0, behind, ahead)
     return gap, np.where(defined, lag, np.nan)
 
@@ -159,7 +171,7 @@ def gap_and_lag(
     if lw is not None and tw is not None:
         if lw.shape[0] != tw.shape[0]:
             raise ValueError("lead and trail draws must have the same number of draws")
-        gap_draws, lag_draws = _gap_lag_days(ld, lw, td, tw, at)
+        gap_draws, lag_draws = _gap_lag_days(ld, lw, td, tw, at, smooth=not significance)
         prob = float(np.mean(gap_draws > 0)) if np.isfinite(gap_draws).any() else prob
     lag_value = float(lag) / DAYS_PER_MONTH
     censored = False
