@@ -86,3 +86,31 @@ def test_a_store_without_scores_has_no_data_date(tmp_path: Path) -> None:
         catalog.init_store(store, empty=True)  # curated models, no scores
         fresh = catalog.data_freshness(store)
         assert fresh.as_of is None and not fresh.stale and "unknown" in fresh.headline()
+
+
+def test_a_group_of_versions_keeps_its_fitted_date_and_takes_facts_its_versions_agree_on(
+    tmp_path: Path,
+) -> None:
+    """A unit standing for several versions is not the store's row of the same id."""
+    batch = _catalogue()
+    preview = ModelRecord("closed-9-preview", weights="closed", version_of="closed-9",
+                          release_date=START + timedelta(days=60 * 9 - 90))  # fmt: skip
+    batch.models.append(preview)
+    for j, difficulty in enumerate(DIFFICULTIES):  # better than closed-9: its scores are used
+        p = float(expit(-1.0 + 0.25 * 9.5 - difficulty))
+        batch.scores.append(ScoreRecord("closed-9-preview", f"b{j}", p, source="synthetic"))
+    store = Store(tmp_path / "g.duckdb")
+    store.apply_batch(batch, strict=True)
+    fit = fitting.run_fit(store, preset="default", bootstrap=0)
+    fitted_date = fit.models.set_index("model_id").loc["closed-9", "release_date"]
+    assert str(fitted_date)[:10] == preview.release_date.isoformat()  # type: ignore[union-attr]
+    report = gap(store)
+    assert not any("changed since fit" in n for n in report.context.notes)
+    assert isinstance(report, LagReport) and report.best_closed is not None
+    assert report.best_closed.model_id == "closed-9"
+    assert report.best_closed.release_date == preview.release_date
+    both_open = ImportBatch(kind="csv", path="fix", sha256="fix", rows_read=2, models=[
+        ModelRecord("closed-9", weights="open"), ModelRecord("closed-9-preview", weights="open")])
+    store.apply_batch(both_open, strict=True)
+    notes = [n for n in gap(store).context.notes if "changed since fit" in n]
+    assert len(notes) == 1 and "weights of 1 model(s)" in notes[0] and "closed-9" in notes[0]

@@ -115,7 +115,9 @@ def table_from_fit(
             models[column] = None
     fact_notes: list[str] = []
     if store is not None:
-        models, fact_notes = current_facts(store, models, fit.fit_id, _TABLE_COLUMNS)
+        models, fact_notes = current_facts(
+            store, models, fit.fit_id, _TABLE_COLUMNS, grouped=fit.config.group_versions
+        )
     intercept, slope = alignment(fit, align_to)
     models["value"] = intercept + slope * models["capability"].astype(float)
     draws = None if fit.draws is None else intercept + slope * np.asarray(fit.draws)
