@@ -1,17 +1,27 @@
-"""Peak memory of importing a large file, as a multiple of the file's size.
+"""Peak memory of importing a large file, as a multiple of the file's size, per import kind.
 
-Writes, in this run, a synthetic file of ``--mb`` megabytes (default 200) for each measured
-kind, built from the real rows in ../shared/data with unique model names:
+Writes, in this run, a synthetic input of ``--mb`` megabytes (default 200) for each measured
+kind, built from the real files in ../shared/data with unique names:
 
 * ``epoch-open-report``: ``benchmarks_with_model_accessibility.csv``'s rows repeated, each
   ``System`` made unique (so each row is a new model with its scores);
 * ``epoch-hub``: ``benchmarks_runs.csv``'s rows repeated, each run ``id`` unique and the
-  models drawn from a pool of 2,000 names.
+  models drawn from a pool of 2,000 names;
+* ``artificial-analysis``: one dated folder whose ``llms.json`` repeats the latest snapshot's
+  models, each with a unique ``id``, ``name`` and ``slug``;
+* ``swe-bench``: ``leaderboards.json`` whose bash-only board repeats the entries that carry
+  ``per_instance_details``, each with a unique ``name`` and ``folder``;
+* ``lm-eval``: a ``samples_<task>_<time>.jsonl`` repeating the real Winogrande samples, each
+  ``doc_id`` unique;
+* ``responses``: a long-format CSV (model, benchmark, item, score) of 200 models x 30
+  benchmarks x as many items as the size needs (the store knows none of them: every row is
+  read, checked and rejected as naming an unknown model, which is what memory is measured on).
 
-Each import runs in a fresh child process (``opengap import KIND FILE --db STORE``); the
+Each import runs in a fresh child process (``catalog.import_path``, as ``opengap import``); the
 child reports its peak resident memory (``ru_maxrss``) and its resident memory just before the
-import (Python, numpy, pandas and DuckDB loaded). Printed per kind: file size, peak, baseline,
-``ratio = (peak - baseline) / file size``, and the target (<= 5). Asserts nothing.
+import (Python, numpy, pandas and DuckDB loaded). Printed, one table: kind, file size, peak,
+baseline, ``ratio = (peak - baseline) / file size``, and the target (<= 5), all measured in this
+run. Asserts nothing.
 
 Run: ``.venv/bin/python benchmarks/bench_memory.py [--mb 200] [--kind epoch-hub]``. On a
 shared machine start small (``--mb 20``): the child needs about ratio x size of memory.
@@ -101,11 +111,91 @@ def write_hub_runs(target: Path, size: int) -> None:
             handle.write(chunk.getvalue())
 
 
-WRITERS = {"epoch-open-report": write_open_report, "epoch-hub": write_hub_runs}
+def write_artificial_analysis(target: Path, size: int) -> None:
+    """Write ``target/2026-07-10/llms.json`` of about ``size`` bytes, unique models."""
+    source = DATA / "artificial-analysis-2026" / "2026-07-10" / "llms.json"
+    data = json.loads(source.read_text(encoding="utf-8"))
+    real = data["models"]
+    one = len(json.dumps(real)) / len(real)
+    models = []
+    for i in range(max(1, int(size / one))):
+        entry = dict(real[i % len(real)])
+        entry["id"] = f"synthetic-{i}"
+        entry["name"] = f"{entry['name']} synthetic {i}"
+        entry["slug"] = f"{entry.get('slug') or 'model'}-synthetic-{i}"
+        models.append(entry)
+    folder = target / "2026-07-10"
+    folder.mkdir(parents=True)
+    (folder / "llms.json").write_text(json.dumps({"meta": data.get("meta"), "models": models}))
+
+
+def write_swe_bench(target: Path, size: int) -> None:
+    """Write a ``leaderboards.json`` of about ``size`` bytes: entries with per-instance details."""
+    data = json.loads((DATA / "swe-bench-leaderboards" / "leaderboards.json").read_text())
+    boards = data["leaderboards"]
+    detailed = [e for b in boards for e in b["results"] if e.get("per_instance_details")]
+    one = len(json.dumps(detailed)) / len(detailed)
+    results = []
+    for i in range(max(1, int(size / one))):
+        entry = dict(detailed[i % len(detailed)])
+        entry["name"] = f"{entry['name']} synthetic {i}"
+        entry["folder"] = f"{entry.get('folder', 'run')}-synthetic-{i}"
+        results.append(entry)
+    target.write_text(json.dumps({"leaderboards": [{"name": "bash-only", "results": results}]}))
+
+
+def write_lm_eval(target: Path, size: int) -> None:
+    """Write an lm-eval samples file of about ``size`` bytes, unique ``doc_id``s."""
+    folder = DATA / "lm-eval-samples" / "EleutherAI__pythia-14m"
+    source = next(folder.glob("samples_metabench_winogrande_*.jsonl"))
+    lines = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line]
+    with target.open("w", encoding="utf-8") as handle:
+        i = 0
+        while handle.tell() < size:
+            chunk = io.StringIO()
+            for sample in lines:
+                copy = dict(sample)
+                copy["doc_id"] = i
+                chunk.write(json.dumps(copy) + "\n")
+                i += 1
+            handle.write(chunk.getvalue())
+
+
+def write_responses(target: Path, size: int) -> None:
+    """Write a long-format responses CSV of about ``size`` bytes, every row a new item."""
+    with target.open("w", newline="") as handle:
+        handle.write("model,benchmark,item,score\n")
+        i = 0
+        while handle.tell() < size:
+            chunk = io.StringIO()
+            for _ in range(10_000):
+                chunk.write(f"model-{i % 200},benchmark-{i // 200 % 30},item-{i},{i % 2}\n")
+                i += 1
+            handle.write(chunk.getvalue())
+
+
+WRITERS = {
+    "epoch-open-report": write_open_report,
+    "epoch-hub": write_hub_runs,
+    "artificial-analysis": write_artificial_analysis,
+    "swe-bench": write_swe_bench,
+    "lm-eval": write_lm_eval,
+    "responses": write_responses,
+}
 FILE_NAMES = {
     "epoch-open-report": "benchmarks_with_model_accessibility.csv",
     "epoch-hub": "benchmarks_runs.csv",
+    "artificial-analysis": "artificial-analysis",
+    "swe-bench": "leaderboards.json",
+    "lm-eval": "samples_metabench_winogrande_secondary_2024-11-26T10-50-23.349203.jsonl",
+    "responses": "responses.csv",
 }
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
 
 
 def measure(kind: str, megabytes: float) -> dict[str, float]:
@@ -113,7 +203,7 @@ def measure(kind: str, megabytes: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         path = Path(tmp) / FILE_NAMES[kind]
         WRITERS[kind](path, int(megabytes * 1_000_000))
-        size = path.stat().st_size
+        size = _size(path)
         out = subprocess.run(
             [sys.executable, "-c", _CHILD, kind, str(path), str(Path(tmp) / "store.duckdb")],
             capture_output=True, text=True, check=True,
@@ -135,14 +225,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mb", type=float, default=200.0, help="synthetic file size in MB")
     parser.add_argument("--kind", choices=sorted(WRITERS), action="append")
     args = parser.parse_args(argv)
+    print(f"{'kind':<20} {'file MB':>8} {'peak MB':>8} {'base MB':>8} {'ratio':>7} "
+          f"{'target':>7} {'verdict':>8} {'accepted':>10} {'rejected':>10}")  # fmt: skip
     for kind in args.kind or sorted(WRITERS):
         f = measure(kind, args.mb)
         verdict = "ok" if f["ratio"] <= TARGET else "over"
         print(
-            f"{kind}: file {f['size_mb']:.1f} MB, peak {f['peak_mb']:.0f} MB, baseline "
-            f"{f['base_mb']:.0f} MB, ratio (peak - baseline) / file = {f['ratio']:.2f} "
-            f"(target <= {TARGET:g}: {verdict}); rows accepted {f['accepted']:,}, "
-            f"rejected {f['rejected']:,}"
+            f"{kind:<20} {f['size_mb']:>8.1f} {f['peak_mb']:>8.0f} {f['base_mb']:>8.0f} "
+            f"{f['ratio']:>7.2f} {'<= ' + format(TARGET, 'g'):>7} {verdict:>8} "
+            f"{f['accepted']:>10,} {f['rejected']:>10,}",
+            flush=True,
         )
 
 

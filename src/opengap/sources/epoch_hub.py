@@ -28,6 +28,7 @@ one model (open weights win when one of them names a Hugging Face developer and 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -52,6 +53,8 @@ OPTIM_FILE = "benchmark_optim.csv"
 EXTERNAL_PREFIX = "external_benchmark_"
 RUNS_SOURCE = "Epoch AI Benchmarking Hub"
 RUNS_HARNESS = "inspect"
+#: Scores per part when the export is streamed (:func:`read_parts`).
+PART_ROWS = 20_000
 
 #: The headline score column of each ``external_benchmark_<stem>.csv`` (issue 2's table).
 HEADLINE: dict[str, str] = {
@@ -122,6 +125,12 @@ class _Hub:
     versions: dict[str, ModelRecord] = field(default_factory=dict)
     scored: dict[str, str] = field(default_factory=dict)  # model id -> first spelling seen
     benchmarks: dict[str, BenchmarkRecord] = field(default_factory=dict)
+    keep_scores: bool = True  # False: read for the models, benchmarks and rejections only
+
+    def add(self, score: ScoreRecord) -> None:
+        """Keep a score read (or only count it, when the scores are read in a later pass)."""
+        if self.keep_scores:
+            self.batch.scores.append(score)
 
     def benchmark(self, source_name: str, fallback_id: str, *, fraction: bool) -> str:
         """Register the benchmark a file or task denotes; return its id."""
@@ -168,18 +177,64 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
     """
     del model, benchmark
     files = _layout(path)
-    hub = _Hub(ImportBatch(kind=KIND, path=str(path), sha256=sha256_of(path)))
+    hub = _read_all(path, files, keep_scores=True)
+    return hub.batch
+
+
+def read_parts(
+    path: Path, *, model: str | None = None, benchmark: str | None = None
+) -> Iterator[ImportBatch]:
+    """Yield the export as :func:`read` reads it, its scores in parts of :data:`PART_ROWS`.
+
+    The files are read twice: first for everything but the scores (the models, benchmarks,
+    rejected rows and row counts, exactly as :func:`read` has them, in the first part), then
+    for the scores, streamed, so memory stays bounded by a part whatever the files' size.
+    """
+    del model, benchmark
+    files = _layout(path)
+    outline = _read_all(path, files, keep_scores=False)
+    yield outline.batch
+    hub = _Hub(_empty_part(outline.batch), benchmarks=outline.benchmarks, keep_scores=True)
+    for _ in _score_rows(files, hub):
+        if len(hub.batch.scores) >= PART_ROWS:
+            yield _cut(hub)
+    yield _cut(hub)
+
+
+def _read_all(path: Path, files: dict[str, Path], *, keep_scores: bool) -> _Hub:
+    """Read every file of the export in order; scores kept only with ``keep_scores``."""
+    hub = _Hub(ImportBatch(kind=KIND, path=str(path), sha256=sha256_of(path)),
+               keep_scores=keep_scores)  # fmt: skip
     if VERSIONS_FILE in files:
         _read_versions(files[VERSIONS_FILE], hub)
-    if RUNS_FILE in files:
-        _read_runs(files[RUNS_FILE], hub)
-    for name in sorted(files):
-        if name.startswith(EXTERNAL_PREFIX):
-            _read_external(files[name], hub)
+    for _ in _score_rows(files, hub):
+        pass
     if OPTIM_FILE in files:
         _read_optim(files[OPTIM_FILE], hub)
     _finish(hub)
-    return hub.batch
+    return hub
+
+
+def _score_rows(files: dict[str, Path], hub: _Hub) -> Iterator[None]:
+    """Read the runs and external files row by row, yielding after each row."""
+    if RUNS_FILE in files:
+        yield from _read_runs(files[RUNS_FILE], hub)
+    for name in sorted(files):
+        if name.startswith(EXTERNAL_PREFIX):
+            yield from _read_external(files[name], hub)
+
+
+def _empty_part(batch: ImportBatch) -> ImportBatch:
+    return ImportBatch(kind=batch.kind, path=batch.path, sha256=batch.sha256)
+
+
+def _cut(hub: _Hub) -> ImportBatch:
+    """Return the scores read so far as a part (rows and rejections were counted in the
+    first part) and start the next one."""
+    part = hub.batch
+    part.rows_read, part.rejected = 0, []
+    hub.batch = _empty_part(part)
+    return part
 
 
 def _layout(path: Path) -> dict[str, Path]:
@@ -264,17 +319,16 @@ def _model_ref(raw: str, hub: _Hub) -> str:
 
 
 # ---------------------------------------------------------------------------------- runs
-def _read_runs(path: Path, hub: _Hub) -> None:
+def _read_runs(path: Path, hub: _Hub) -> Iterator[None]:
     rows = read_csv_table(path, ["id", "task", "model", "Best score (across scorers)"])
     for i, (_, row) in enumerate(rows, 1):  # streamed: only the records are kept
         hub.batch.rows_read += 1
         where = f"{path.name} row {i}"
         try:
-            score = _run_score(row, hub, where)
+            hub.add(_run_score(row, hub, where))
         except _RowError as exc:
             hub.batch.reject(where, str(exc))
-            continue
-        hub.batch.scores.append(score)
+        yield
 
 
 def _run_score(row: dict[str, str], hub: _Hub, where: str) -> ScoreRecord:
@@ -330,7 +384,7 @@ def _best_scorer_stderr(text: str) -> float | None:
 
 
 # ---------------------------------------------------------------------------------- external
-def _read_external(path: Path, hub: _Hub) -> None:
+def _read_external(path: Path, hub: _Hub) -> Iterator[None]:
     stem = path.stem[len(EXTERNAL_PREFIX) :]
     headline = HEADLINE.get(stem)
     if headline is None:
@@ -340,6 +394,7 @@ def _read_external(path: Path, hub: _Hub) -> None:
             hub.batch.reject(
                 f"{path.name} row {i}", f"no headline score column is known for {path.name}"
             )
+        yield
         return
     table = read_csv_table(path, ["Model version", headline, "Source"])
     bench_id = hub.benchmark(stem, stem.replace("_", "-"), fraction=stem not in NOT_FRACTION)
@@ -350,9 +405,10 @@ def _read_external(path: Path, hub: _Hub) -> None:
             score = _external_score(row, stem, headline, bench_id, hub)
         except _RowError as exc:
             hub.batch.reject(where, str(exc))
-            continue
-        score.row = where
-        hub.batch.scores.append(score)
+        else:
+            score.row = where
+            hub.add(score)
+        yield
 
 
 def _external_score(

@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from opengap import __version__
 from opengap.errors import (
@@ -32,7 +33,7 @@ from opengap.errors import (
 )
 from opengap.names import alias_key, canonical_country, canonical_key
 from opengap.sources.records import ImportBatch, ModelRecord, Rejected, ScoreRecord
-from opengap.store import facts
+from opengap.store import facts, staging
 from opengap.store.location import check_db_path, resolve_db_path
 from opengap.store.schema import SCHEMA_VERSION, TABLES, current_version, migrate
 
@@ -381,19 +382,17 @@ class Store:
                 add(_CANONICAL_PREFIX + canonical_key(alias), alias, target, _CANONICAL_PRIORITY)
         if not rows:
             return
-        frame = pd.DataFrame(
-            list(rows.values()), columns=["kind", "alias_key", "target_id", "alias", "priority"]
-        )
-        self.con.register("_alias_df", frame)
-        self.con.execute(
+        columns = ["kind", "alias_key", "target_id", "alias", "priority"]
+        frame = staging.table(columns, rows.values())
+        with staging.registered(self.con, "_alias_df", frame):
+            self.con.execute(
             "INSERT INTO aliases SELECT * FROM _alias_df ON CONFLICT (kind, alias_key) DO UPDATE "
-            "SET target_id = excluded.target_id, alias = excluded.alias, "
-            "priority = excluded.priority WHERE excluded.priority < aliases.priority "
-            f"OR (excluded.priority = {_CANONICAL_PRIORITY} "
-            f"AND aliases.priority = {_CANONICAL_PRIORITY} "
-            "AND excluded.target_id < aliases.target_id)"
-        )
-        self.con.unregister("_alias_df")
+                "SET target_id = excluded.target_id, alias = excluded.alias, "
+                "priority = excluded.priority WHERE excluded.priority < aliases.priority "
+                f"OR (excluded.priority = {_CANONICAL_PRIORITY} "
+                f"AND aliases.priority = {_CANONICAL_PRIORITY} "
+                "AND excluded.target_id < aliases.target_id)"
+            )
 
     def _merge_tentative(self, batch: ImportBatch) -> None:
         """Fold tentative model records that name a known model into it (see ModelRecord)."""
@@ -457,17 +456,17 @@ class Store:
         for records, newest_wins in ((first, True), (again, False)):
             if not records:
                 continue
-            frame = pd.DataFrame(list(records.values()), columns=_MODEL_COLUMNS).astype(object)
-            frame = frame.where(frame.notna(), None)
-            frame["import_id"] = import_id
-            self.con.register("_model_df", frame)
+            frame = staging.table(
+                [*_MODEL_COLUMNS, "import_id"],
+                ([*(m[c] for c in _MODEL_COLUMNS), import_id] for m in records.values()),
+            )
             pair = ("excluded.{c}, models.{c}") if newest_wins else ("models.{c}, excluded.{c}")
             updates = ", ".join(f"{c} = coalesce({pair.format(c=c)})" for c in _MODEL_COLUMNS[1:])
-            self.con.execute(
-                f"INSERT INTO models SELECT {casts} FROM _model_df "
-                f"ON CONFLICT (model_id) DO UPDATE SET {updates}"
-            )
-            self.con.unregister("_model_df")
+            with staging.registered(self.con, "_model_df", frame):
+                self.con.execute(
+                    f"INSERT INTO models SELECT {casts} FROM _model_df "
+                    f"ON CONFLICT (model_id) DO UPDATE SET {updates}"
+                )
         seen.update(merged)
         self._add_aliases("model", aliases)
         source = batch.fact_source or batch.kind
@@ -502,20 +501,20 @@ class Store:
             aliases.extend(
                 (a, record.benchmark_id, 1) for a in [record.name or "", *record.aliases]
             )
-        frame = pd.DataFrame(list(merged.values()), columns=_BENCHMARK_COLUMNS).astype(object)
-        frame = frame.where(frame.notna(), None)
-        frame["import_id"] = import_id
-        self.con.register("_bench_df", frame)
+        frame = staging.table(
+            [*_BENCHMARK_COLUMNS, "import_id"],
+            ([*(b[c] for c in _BENCHMARK_COLUMNS), import_id] for b in merged.values()),
+        )
         updates = ", ".join(
             f"{c} = coalesce(excluded.{c}, benchmarks.{c})" for c in _BENCHMARK_COLUMNS[1:]
         )
         casts = _cast_select(_BENCHMARK_COLUMNS, _BENCHMARK_TYPES) + ", import_id"
         columns = ", ".join([*_BENCHMARK_COLUMNS, "import_id"])
-        self.con.execute(
-            f"INSERT INTO benchmarks ({columns}) SELECT {casts} FROM _bench_df "
-            f"ON CONFLICT (benchmark_id) DO UPDATE SET {updates}"
-        )
-        self.con.unregister("_bench_df")
+        with staging.registered(self.con, "_bench_df", frame):
+            self.con.execute(
+                f"INSERT INTO benchmarks ({columns}) SELECT {casts} FROM _bench_df "
+                f"ON CONFLICT (benchmark_id) DO UPDATE SET {updates}"
+            )
         self._add_aliases("benchmark", aliases)
 
     def _check_ranges(self, batch: ImportBatch) -> None:
@@ -571,17 +570,16 @@ class Store:
             ids = self.con.execute(f"SELECT {id_col} FROM {table}").fetchall()
         else:
             names = sorted(refs)
-            wanted = pd.DataFrame({"ref": names, "key": [alias_key(r) for r in names]})
-            self.con.register("_ref_df", wanted)
-            aliases = self.con.execute(
-                "SELECT alias_key, target_id FROM aliases "
-                "WHERE kind = ? AND alias_key IN (SELECT key FROM _ref_df)",
-                [kind],
-            ).fetchall()
-            ids = self.con.execute(
-                f"SELECT {id_col} FROM {table} WHERE {id_col} IN (SELECT ref FROM _ref_df)"
-            ).fetchall()
-            self.con.unregister("_ref_df")
+            wanted = staging.table(["ref", "key"], ((r, alias_key(r)) for r in names))
+            with staging.registered(self.con, "_ref_df", wanted):
+                aliases = self.con.execute(
+                    "SELECT alias_key, target_id FROM aliases "
+                    "WHERE kind = ? AND alias_key IN (SELECT key FROM _ref_df)",
+                    [kind],
+                ).fetchall()
+                ids = self.con.execute(
+                    f"SELECT {id_col} FROM {table} WHERE {id_col} IN (SELECT ref FROM _ref_df)"
+                ).fetchall()
         mapping = {str(k): str(t) for k, t in aliases}
         for (ident,) in ids:
             mapping[f"\x00{ident}"] = str(ident)
@@ -636,17 +634,16 @@ class Store:
         updates = ", ".join(f"{c} = excluded.{c}" for c in _SCORE_COLUMNS[3:])
         keys = list(rows)
         for start in range(0, len(keys), _FRAME_ROWS):  # bounded frames for large imports
-            frame = self._score_frame(batch, rows, keys[start : start + _FRAME_ROWS])
-            frame["import_id"] = import_id
-            self.con.register("_score_df", frame)
-            self.con.execute(self._score_insert_sql(updates))
-            self.con.unregister("_score_df")
+            frame = self._score_frame(batch, rows, keys[start : start + _FRAME_ROWS], import_id)
+            with staging.registered(self.con, "_score_df", frame):
+                self.con.execute(self._score_insert_sql(updates))
         return len(rows), rejected
 
     @staticmethod
     def _score_frame(
-        batch: ImportBatch, rows: dict[str, tuple[int, str, str]], keys: list[str]
-    ) -> pd.DataFrame:
+        batch: ImportBatch, rows: dict[str, tuple[int, str, str]], keys: list[str],
+        import_id: int,
+    ) -> pa.Table:
         records = []
         for key in keys:
             index, model_id, bench_id = rows[key]
@@ -657,9 +654,8 @@ class Store:
                 score_key=key, model_id=model_id, benchmark_id=bench_id,
                 model_ref=score.model_ref or score.model,
             )  # fmt: skip
-            records.append(data)
-        frame = pd.DataFrame(records, columns=_SCORE_COLUMNS).astype(object)
-        return frame.where(frame.notna(), None)
+            records.append([*data.values(), import_id])
+        return staging.table([*_SCORE_COLUMNS, "import_id"], records)
 
     def _drop_earlier_parts(
         self, batch: ImportBatch, rows: dict[str, tuple[int, str, str]], import_id: int
@@ -673,13 +669,13 @@ class Store:
         if not rows or not self._first("SELECT 1 FROM scores WHERE import_id = ? LIMIT 1",
                                        [import_id]):  # fmt: skip
             return []
-        self.con.register("_key_df", pd.DataFrame({"score_key": list(rows)}))
-        stored = self.con.execute(
-            "SELECT score_key, value, stderr, n_items, eval_date FROM scores "
-            "JOIN _key_df USING (score_key) WHERE import_id = ?",
-            [import_id],
-        ).fetchall()
-        self.con.unregister("_key_df")
+        keys = staging.table(["score_key"], ((k,) for k in rows))
+        with staging.registered(self.con, "_key_df", keys):
+            stored = self.con.execute(
+                "SELECT score_key, value, stderr, n_items, eval_date FROM scores "
+                "JOIN _key_df USING (score_key) WHERE import_id = ?",
+                [import_id],
+            ).fetchall()
         rejected = []
         for key, value, stderr, n_items, eval_date in stored:
             score = batch.scores[rows.pop(key)[0]]

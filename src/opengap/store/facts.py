@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from opengap.names import alias_key, canonical_country, canonical_key
+from opengap.store import staging
 
 #: The model facts that keep their source, with their column type in ``models``.
 FACT_FIELDS: dict[str, str] = {
@@ -111,20 +112,17 @@ def write_facts(
         for model_id, data in rows
         for field in FACT_FIELDS
     }
-    frame = pd.DataFrame(
-        [(m, f, source, v, import_id) for (m, f), v in facts.items() if v is not None],
-        columns=["model_id", "field", "source", "value", "import_id"],
-    )
-    if frame.empty:
+    stated = [(m, f, source, v, import_id) for (m, f), v in facts.items() if v is not None]
+    if not stated:
         return
-    con.register("_fact_df", frame)
+    frame = staging.table(["model_id", "field", "source", "value", "import_id"], stated)
     on_conflict = ("DO NOTHING" if fill_only
                    else "DO UPDATE SET value = excluded.value, import_id = excluded.import_id")
-    con.execute(
-        "INSERT INTO model_facts SELECT * FROM _fact_df ON CONFLICT (model_id, field, source) "
-        + on_conflict
-    )
-    con.unregister("_fact_df")
+    with staging.registered(con, "_fact_df", frame):
+        con.execute(
+            "INSERT INTO model_facts SELECT * FROM _fact_df "
+            "ON CONFLICT (model_id, field, source) " + on_conflict
+        )
 
 
 def candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

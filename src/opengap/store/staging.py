@@ -1,0 +1,48 @@
+"""Rows handed to DuckDB as Arrow tables: the staging step of every bulk insert.
+
+DuckDB scans a registered Arrow table without converting it, and keeps no reference to Python
+objects once the table is unregistered (a registered pandas frame of ``object`` columns keeps
+its Python strings alive until the transaction ends, which made an import's memory grow with
+its file). ``NaN`` becomes NULL, as it did in the pandas frames this replaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+
+
+def table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> pa.Table:
+    """Return ``rows`` (tuples in the order of ``columns``) as an Arrow table.
+
+    Each column's type is inferred from its values (None is null, NaN is null); a column whose
+    values mix types Arrow cannot unify (text and numbers) is passed as text, for the SQL that
+    reads it to cast.
+    """
+    values: list[list[Any]] = [[] for _ in columns]
+    for row in rows:
+        for column, value in zip(values, row, strict=True):
+            column.append(value)
+    arrays = []
+    for column in values:
+        try:
+            arrays.append(pa.array(column, from_pandas=True))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arrays.append(pa.array([None if v is None else str(v) for v in column], pa.string()))
+    return pa.Table.from_arrays(arrays, names=list(columns))
+
+
+@contextmanager
+def registered(
+    con: duckdb.DuckDBPyConnection, name: str, data: pa.Table
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Make ``data`` queryable as ``name`` on ``con`` for the block, then drop it."""
+    con.register(name, data)
+    try:
+        yield con
+    finally:
+        con.unregister(name)
