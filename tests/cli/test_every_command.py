@@ -22,7 +22,7 @@ from opengap.cli import app, common
 
 runner = CliRunner()
 
-TABLES: dict[str, list[list[str]]] = {  # fmt: skip
+TABLES: dict[str, list[list[str]]] = {
     # Commands that print tables: each invocation runs on the small store.
     "models": [["models"], ["models", "--conflicts"]],
     "benchmarks": [["benchmarks"]],
@@ -39,7 +39,7 @@ TABLES: dict[str, list[list[str]]] = {  # fmt: skip
     "frontier": [["frontier", "--by", "active-params"]],
     "adoption": [["adoption", "--track", "all"]],
     "verify": [],  # needs a second source: tests/cli/test_widths.py runs it on the real files
-}
+}  # fmt: skip
 RECORDS = {
     # Commands that print a record, a line or nothing: --json where there is output to parse.
     "init": "creates a store; prints counts (tests/cli/test_catalog_cli.py)",
@@ -48,7 +48,7 @@ RECORDS = {
     "estimate": "needs an item-level fit, which a small store has not; prints one line",
     "report": "writes an HTML file; prints its headline (tests/report/)",
     "serve": "runs a server; prints its address (tests/web/)",
-}
+}  # fmt: skip
 NO_JSON = {"serve"}
 CHOICES: dict[str, list[tuple[list[str], str]]] = {
     # An invalid value of each option with fixed choices, and the allowed values listed.
