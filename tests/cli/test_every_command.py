@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import re
 from pathlib import Path
 
 import click
@@ -58,7 +59,9 @@ CHOICES: dict[str, list[tuple[list[str], str]]] = {
     "fit": [(["--preset", "x"], "default, eci, epoch-stitching, caisi"),
             (["--scale", "x"], "raw, eci, elo, elo10"), (["--loss", "x"], "lsq, binomial"),
             (["--weighting", "x"], "none, benchmark, benchmark-domain"),
-            (["--level", "x"], "benchmarks, items")],
+            (["--level", "x"], "benchmarks, items"),
+            (["--level", "items", "--backend", "x"], "auto, sparse, dense or torch"),
+            (["--level", "items", "--item-model", "x"], "1pl, 2pl, 3pl")],
     "gap": [(["--by", "x"], "weights, country, organization, size, license, domain"),
             (["--method", "x"], "lag, catch-up, trend, caisi-trend"),
             (["--transform", "x"], "none, neglog1m"), (["--trust", "x"], "all, no-suspect, "
@@ -93,10 +96,11 @@ def _narrow(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def _write_catalogue(folder: Path) -> None:
-    """24 models (open and closed, three countries, 2023-2026), 6 benchmarks, logistic scores.
+    """24 dated models (open and closed, three countries, 2023-2026), 6 benchmarks, scores.
 
-    Capability rises with the release date, closed models lead by about half a year; two
-    models are scored under both a bash loop and an agent scaffold; one name is very long.
+    Capability rises with the release date, closed models lead by about half a year; four
+    models are scored under both a bash loop and an agent scaffold; one name is very long,
+    one carries terminal escape codes, one model has no release date.
     """
     folder.mkdir()
     countries = ["United States", "China", "France"]
@@ -112,9 +116,11 @@ def _write_catalogue(folder: Path) -> None:
         weights = "open" if i % 2 else "closed"
         month = i * 1.5 + 1
         year, mon = 2023 + int(month // 12), int(month % 12) + 1
-        name = f"Model {i:02d}" if i != 7 else (
-            "A Very Long Open Model Name That Would Never Fit In A Narrow Terminal Column 7B")
-        models.append(f"m-{weights}-{i:02d},{name},Lab {i % 4},{countries[i % 3]},"
+        name = {
+            7: "A Very Long Open Model Name That Would Never Fit In A Narrow Terminal Column 7B",
+            10: "Evil\x1b[31mRed\x1b]0;title\x07\rModel",
+        }.get(i, f"Model {i:02d}")
+        models.append(f"m-{weights}-{i:02d},\"{name}\",Lab {i % 4},{countries[i % 3]},"
                       f"{year}-{mon:02d}-15,{weights},{'apache-2.0' if i % 2 else ''},"
                       f"{7 * (1 + i % 5)},{7 * (1 + i % 5)}")  # fmt: skip
         ability = -2 + 0.18 * i + (0.5 if weights == "closed" else 0.0)
@@ -126,10 +132,13 @@ def _write_catalogue(folder: Path) -> None:
             if bench == "b-agent" and i in (6, 7, 8, 9):  # paired runs: a bare bash loop too
                 scores.append(f"m-{weights}-{i:02d},{bench},{value * 0.8:.4f},simple-loop,,"
                               "Bash,,100,")  # fmt: skip
+    models.append("m-open-undated,Undated Model,Lab 0,China,,open,,7,7")  # unknown date
+    scores += [f"m-open-undated,{b[0]},0.5,vendor-reported,,Run,,100," for b in benchmarks]
     (folder / "models.csv").write_text("\n".join(models) + "\n")
     (folder / "benchmarks.csv").write_text(
         "benchmark_id,name,domain,chance,ceiling,n_items,public\n"
-        + "".join(f"{b},{n},{d},{c},1,100,true\n" for b, n, d, c in benchmarks))
+        + "".join(f"{b},{n},{d},{c},1,100,true\n" for b, n, d, c in benchmarks)
+    )
     (folder / "scores.csv").write_text(
         "model_id,benchmark_id,value,harness,setting,source,source_url,n_items,stderr\n"
         + "\n".join(scores) + "\n")  # fmt: skip
@@ -174,23 +183,38 @@ def test_record_commands_take_json(name: str) -> None:
     assert "--json" in _options(name), name
 
 
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _readable(out: str) -> None:
+    """No escape code or control character reaches the terminal; no date prints as NaT."""
+    assert not CONTROLS.search(out.replace("\n", "")), out
+    assert "NaT" not in out and "nan" not in out.split(), out
+
+
 @pytest.mark.parametrize("args", INVOCATIONS, ids=" ".join)
 def test_default_output_fits_100_columns(small: Path, args: list[str]) -> None:
     out = _run(small, args).stdout
     assert out.strip()
     widest = max(len(line) for line in out.splitlines())
     assert widest <= 100, out
-    assert "m-open-07" not in out.split("Note:")[0] or args[0] == "card", out  # names, not ids
+    assert "m-open-07" not in out or args[0] == "card", out  # names, not ids
+    _readable(out)
 
 
 @pytest.mark.parametrize("args", INVOCATIONS, ids=" ".join)
 def test_json_csv_and_wide(small: Path, args: list[str]) -> None:
-    json.loads(_run(small, [*args, "--json"]).stdout)
-    rows = list(csv.reader(io.StringIO(_run(small, [*args, "--csv"]).stdout)))
+    as_json = _run(small, [*args, "--json"]).stdout
+    json.loads(as_json)
+    assert "NaN" not in as_json and "NaT" not in as_json
+    as_csv = _run(small, [*args, "--csv"]).stdout
+    rows = list(csv.reader(io.StringIO(as_csv)))
     assert rows and len({len(r) for r in rows}) == 1, rows[:3]  # one header, same width
     assert rows[0] and not any("─" in cell for cell in rows[0])
     wide = _run(small, [*args, "--wide"]).stdout
     assert wide.strip()
+    for out in (as_csv, wide):
+        _readable(out)
     both = runner.invoke(app, [*args, "--json", "--csv", "--db", str(small)])
     assert (both.exit_code, both.stderr) == (2, "Error: --json and --csv: choose one\n")
 
@@ -206,8 +230,11 @@ CHOICE_CASES = [(name, option, allowed) for name, cases in CHOICES.items()
                 for option, allowed in cases]  # fmt: skip
 
 
-@pytest.mark.parametrize(("name", "option", "allowed"), CHOICE_CASES,
-                         ids=[f"{n} {' '.join(o)}" for n, o, _ in CHOICE_CASES])
+@pytest.mark.parametrize(
+    ("name", "option", "allowed"),
+    CHOICE_CASES,
+    ids=[f"{n} {' '.join(o)}" for n, o, _ in CHOICE_CASES],
+)
 def test_an_invalid_choice_exits_2_naming_the_allowed_values(
     small: Path, name: str, option: list[str], allowed: str
 ) -> None:
@@ -216,3 +243,28 @@ def test_an_invalid_choice_exits_2_naming_the_allowed_values(
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and allowed in lines[0], lines
+
+
+CREATE = {"init", "import", "report"}  # the commands that create a missing store
+
+
+@pytest.mark.parametrize("name", sorted(n for n in _commands() if "--db" in _options(n)))
+def test_a_missing_store_says_how_to_create_it(tmp_path: Path, name: str) -> None:
+    missing = tmp_path / "typo.duckdb"
+    required = [p for p in _commands()[name].params
+                if p.param_type_name == "argument" and p.required]  # fmt: skip
+    result = runner.invoke(app, [name, *["x"] * len(required), "--db", str(missing)])
+    if name in CREATE:
+        return  # init, import and report create it (tests/cli/test_catalog_cli.py)
+    assert (result.exit_code, result.stdout) == (2, ""), result.stdout
+    assert result.stderr == (
+        f"Error: no store at {missing}; create it with `opengap init --db {missing}`\n"
+    )
+    assert not missing.exists()
+
+
+def test_a_bad_date_exits_2(small: Path) -> None:
+    for args in (["compare", "--at", "foo"], ["gap", "--at", "2026-13-01"]):
+        result = runner.invoke(app, [*args, "--db", str(small)])
+        assert result.exit_code == 2, (args, result.stdout)
+        assert result.stderr.startswith(f"Error: --at {args[2]!r} is not a date"), result.stderr

@@ -119,6 +119,16 @@ def check_choice(option: str, value: str | None, allowed: Sequence[str]) -> str 
     raise BadArgument(f"{option} {value!r}: choose {options}")
 
 
+def check_date(option: str, value: str | None) -> str | None:
+    """Return ``value`` if it is a YYYY-MM-DD day, else raise :class:`BadArgument`."""
+    if value is not None:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise BadArgument(f"{option} {value!r} is not a date (use YYYY-MM-DD)") from None
+    return value
+
+
 def check_output(json: bool, csv: bool) -> None:
     """Refuse ``--json`` together with ``--csv`` (:class:`BadArgument`)."""
     if json and csv:

@@ -16,6 +16,7 @@ from opengap.cli.common import (
     JsonOption,
     Shown,
     WideOption,
+    check_date,
     check_output,
     console,
     open_store,
@@ -58,6 +59,7 @@ def compare(
     """
     with user_errors():
         check_output(json, csv)
+        at, since = check_date("--at", at), check_date("--since", since)
     with user_errors(), open_store(db) as store, _progress(json or csv) as progress:
         report = gap_lib.compare(store, at=at, since=since, bootstrap=bootstrap,
                                  harness=harness, progress=progress)

@@ -103,7 +103,8 @@ def gap(
 
     Uses the latest fit (the default preset is fitted first if the store has none).
 
-    With --benchmark, uses one benchmark's raw scores instead.
+    With --benchmark, uses one benchmark's raw scores instead. --csv prints the main table:
+    the monthly series, the catch-up pairs, the trend estimates or the groups.
 
     Example: opengap gap --method catch-up --benchmark MMLU --transform neglog1m --tolerance 0.02
 
@@ -149,7 +150,8 @@ def sensitivity(
 
     Leave-one-benchmark-out refits (Δ lag and Δ points, most influential first).
 
-    Refits on named subsets, harness offsets, and per-model interval widening.
+    Refits on named subsets, harness offsets, and per-model interval widening. --csv prints
+    the leave-one-out table, every benchmark.
 
     Example: opengap sensitivity --subset private
     """
