@@ -60,7 +60,6 @@ CHOICES: dict[str, list[tuple[list[str], str]]] = {
             (["--scale", "x"], "raw, eci, elo, elo10"), (["--loss", "x"], "lsq, binomial"),
             (["--weighting", "x"], "none, benchmark, benchmark-domain"),
             (["--level", "x"], "benchmarks, items"),
-            (["--level", "items", "--backend", "x"], "auto, sparse, dense or torch"),
             (["--level", "items", "--item-model", "x"], "1pl, 2pl, 3pl")],
     "gap": [(["--by", "x"], "weights, country, organization, size, license, domain"),
             (["--method", "x"], "lag, catch-up, trend, caisi-trend"),

@@ -16,7 +16,6 @@ from opengap.cli.common import (
     DbOption,
     JsonOption,
     WideOption,
-    check_choice,
     check_output,
     console,
     emit,
@@ -29,7 +28,6 @@ from opengap.cli.common import (
 )
 from opengap.errors import BadArgument
 from opengap.fit.config import PRESETS
-from opengap.fit.items import BACKENDS
 
 
 def register(app: typer.Typer) -> None:
@@ -144,8 +142,6 @@ def fit(
         check_output(json, csv)
         if level not in ("benchmarks", "items"):
             raise BadArgument(f"unknown --level {level!r} (choose from benchmarks, items)")
-        if level == "items":  # checked before the store is read, like every choice
-            backend = check_choice("--backend", backend, BACKENDS) or backend
     if level == "items":
         from opengap.cli.items import fit_items_command
 
