@@ -125,7 +125,7 @@ def test_cli_prints_pairs_and_json(toy: Store) -> None:
     result = runner.invoke(app, ["gap", "--method", "catch-up", "--benchmark", "toy",
                                  "--tolerance", "0.001", "--exclude-finetunes", "--db", db])
     assert result.exit_code == 0, result.output
-    assert "catch-up pairs" in result.output and "closed-0" in result.output
+    assert "catch-up pairs" in result.output and "Closed 0" in result.output  # names, not ids
     assert "Censored" in result.output
     result = runner.invoke(app, ["gap", "--benchmark", "toy", "--json", "--db", db])
     assert result.exit_code == 0, result.output

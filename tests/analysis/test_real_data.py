@@ -38,8 +38,9 @@ def test_mmlu_catch_up_prints_its_pairs(report_db: str) -> None:
     result = CliRunner().invoke(app, [*MMLU_CATCH_UP, "--db", report_db])
     assert result.exit_code == 0, result.output
     assert "catch-up pairs (tolerance 0.02 nats)" in result.output
-    assert "gpt-4-original" in result.output and "llama-3.1-405b" in result.output
-    assert "Censored" in result.output and "claude-3.5-sonnet" in result.output
+    # Names, not ids (gpt-4-original, llama-3.1-405b, claude-3.5-sonnet; --wide shows them).
+    assert "GPT-4 (original)" in result.output and "Llama 3.1 405B" in result.output
+    assert "Censored" in result.output and "Claude 3.5 Sonnet" in result.output
 
 
 def test_mmlu_catch_up_with_epoch_curation(report_db: str) -> None:

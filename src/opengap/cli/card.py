@@ -8,12 +8,18 @@ import pandas as pd
 import typer
 
 from opengap.cli.common import (
+    CsvOption,
     DbOption,
     JsonOption,
+    Shown,
+    WideOption,
+    check_output,
     console,
+    load_names,
     open_store,
     print_json,
     print_table,
+    show,
     user_errors,
 )
 from opengap.errors import BadArgument
@@ -54,6 +60,8 @@ def _floats(text: str | None, option: str) -> list[float] | None:
         ) from None
 
 
+VALUE = ".4g"  # a benchmark's own scale (fraction or percent), as `opengap scores` prints it
+SHARE = ".3f"  # normalised scores in [0, 1]
 UNKNOWN = "unknown"
 """How the card prints a fact no source gives (null in --json)."""
 
@@ -76,22 +84,33 @@ def card(
     size_classes: SizeEdgesOption = None,
     db: DbOption = None,
     json: JsonOption = False,
+    csv: CsvOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Print one model's card: capability for its size, origin, licence, price, scores.
 
     Unknown facts are shown as "unknown" (null in --json), never filled in; "—" marks what does
-    not apply (a rank for a model outside the fit).
+    not apply (a rank for a model outside the fit). --csv prints the scores behind it.
 
     Example: opengap card deepseek-r1
     """
     from opengap.analysis.adoption import ATOM_SIZE_EDGES
     from opengap.cards import card as make_card
 
+    with user_errors():
+        check_output(json, csv)
     with user_errors(), open_store(db) as store:
         result = make_card(store, model, fit_id=fit_id,
                            size_edges=_edges(size_classes) or ATOM_SIZE_EDGES)  # fmt: skip
     if json:
         print_json(result.to_dict())
+        return
+    scores = Shown(pd.DataFrame(result.scores), f"{len(result.scores)} scores behind it",
+                   columns={"benchmark": "benchmark", "value": "value", "harness": "harness",
+                            "setting": "setting", "source": "source"},
+                   formats={"value": VALUE, "normalized": SHARE})  # fmt: skip
+    if csv:
+        show([scores], csv=True)
         return
     c = result
     interval = (f" (90% CI {_show(c.ci_low)}–{_show(c.ci_high)})"
@@ -132,11 +151,10 @@ def card(
         ("fine-tunes in catalogue", _show(c.derivatives_in_catalogue)),
         ("price", price),
     ]  # fmt: skip
-    table = pd.DataFrame(lines, columns=["", c.model_id])
-    print_table(table, title=f"Model card: {c.name or c.model_id}")
+    table = pd.DataFrame(lines, columns=["", "fact"])
+    print_table(table, title=f"Model card: {c.name or c.model_id}", wide=wide)
     if c.scores:
-        scores = pd.DataFrame(c.scores)[["benchmark_id", "value", "harness", "setting", "source"]]
-        print_table(scores, title=f"{len(scores)} scores behind it")
+        show([scores], wide=wide)
     for note in c.notes:
         console.print(f"note: {note}", markup=False)
 
@@ -153,35 +171,59 @@ def frontier(
     fit_id: FitIdOption = None,
     db: DbOption = None,
     json: JsonOption = False,
+    csv: CsvOption = False,
+    wide: WideOption = False,
 ) -> None:
     """The gap at equal price (or active parameters): best open vs best closed at each budget.
 
     With --by price also the cheapest model of each side reaching each capability level over
     time. Intervals are 90%, from the fit's bootstrap draws.
 
+    --csv prints the budget table (--json: the cheapest-over-time table too).
+
     Example: opengap frontier --by price --budgets 0.5,2,10
     """
     from opengap.costs import frontier as make_frontier
 
+    with user_errors():
+        check_output(json, csv)
     with user_errors(), open_store(db) as store:
         result = make_frontier(store, by=by, fit_id=fit_id,
                                budgets=_floats(budgets, "--budgets"),
                                levels=_floats(levels, "--levels"))  # fmt: skip
+        names = load_names(store)
     if json:
         print_json(result.to_dict())
         return
     gap = result.gap
-    table = pd.DataFrame({
-        "budget": gap["budget"], "best open": gap["best_open"], "open": gap["open_capability"],
-        "best closed": gap["best_closed"], "closed": gap["closed_capability"],
-        "gap": gap["gap"],
-        "90% CI": [f"{lo:.1f} – {hi:.1f}" if pd.notna(lo) and pd.notna(hi) else "—"
+    spec = ".3f" if result.scale == "raw" else ".1f"  # logits or points: one format each
+    table = gap.assign(**{
+        "open_name": names.model(gap["best_open"]), "closed_name": names.model(gap["best_closed"]),
+        "90% CI": [f"{lo:{spec}}–{hi:{spec}}" if pd.notna(lo) and pd.notna(hi) else "—"
                    for lo, hi in zip(gap["gap_low"], gap["gap_high"], strict=True)],
     })  # fmt: skip
-    print_table(table, title=f"Best open vs best closed at a budget ({result.unit}); "
-                f"gap = closed − open, {result.scale} scale, fit {result.fit_id}")  # fmt: skip
+    points = {c: spec for c in ("open_capability", "closed_capability", "gap", "gap_low",
+                                "gap_high")}  # fmt: skip
+    tables = [Shown(table, f"Best open vs best closed at a budget ({result.unit}); gap = closed "
+                    f"− open, {result.scale} scale, fit {result.fit_id}", columns={
+                        "budget": "budget", "open_name": "best open", "open_capability": "open",
+                        "closed_name": "best closed", "closed_capability": "closed",
+                        "gap": "gap", "90% CI": "90% CI"},
+                    formats={**points, "budget": ".3g", "open_budget": ".3g",
+                             "closed_budget": ".3g"}, data=gap)]  # fmt: skip
     if not result.cheapest.empty:
-        print_table(result.cheapest, title="Cheapest model reaching each capability level")
+        cheap = result.cheapest
+        tables.append(Shown(cheap.assign(model=names.model(cheap["model_id"])),
+                            "Cheapest model reaching each capability level",
+                            columns={"level": "level", "weights": "weights", "date": "from",
+                                     "model": "model", "capability": "capability",
+                                     "price": "price"},
+                            formats={"level": spec, "capability": spec,
+                                     "price": ".3g"}))  # fmt: skip
+    if csv:
+        show(tables, csv=True)
+        return
+    show(tables, wide=wide)
     for note in result.notes:
         console.print(f"note: {note}", markup=False)
 
@@ -202,30 +244,48 @@ def adoption(
     ] = "atom",
     db: DbOption = None,
     json: JsonOption = False,
+    csv: CsvOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Relative Adoption Metric (ATOM) of each model, and download shares by country.
 
     RAM = cumulative downloads at age t ÷ those of the size class's 10th model at age t.
     By default the models tracked are ATOM's tracked-models list (--track all: every model).
+    --csv prints the RAM table.
 
     Example: opengap adoption --size-classes 1,5,10,50,100,250 --track all
     """
     from opengap.adoption import adoption as make_adoption
     from opengap.analysis.adoption import ATOM_SIZE_EDGES
 
+    with user_errors():
+        check_output(json, csv)
     with user_errors(), open_store(db) as store:
         chosen: str | list[str] = (track if track in ("atom", "all")
                                    else [t.strip() for t in track.split(",")])  # fmt: skip
         result = make_adoption(store, size_edges=_edges(size_classes) or ATOM_SIZE_EDGES,
                                reference_rank=rank, track=chosen)  # fmt: skip
+        names = load_names(store)
     if json:
         print_json(result.to_dict())
         return
-    print_table(result.latest, title="Relative Adoption Metric at each model's latest snapshot",
-                limit=limit)  # fmt: skip
+    latest = result.latest
+    tables = [Shown(latest.assign(model=names.model(latest["model_id"])),
+                    "Relative Adoption Metric at each model's latest snapshot", limit=limit,
+                    columns={"model": "model", "size_class": "size class", "date": "date",
+                             "age_days": "age (days)", "cumulative_downloads": "downloads",
+                             "reference_downloads": "class's 10th", "ram": "RAM"},
+                    formats={"age_days": ".0f", "cumulative_downloads": ",.0f",
+                             "reference_downloads": ",.0f", "ram": ".2f"},
+                    data=latest)]  # fmt: skip
     shares = result.shares["country"]
     if not shares.empty:
         last = shares.loc[shares["date"] == shares["date"].max()]
-        print_table(last, title=f"Download shares by country on {last['date'].iloc[0]}")
+        tables.append(Shown(last, f"Download shares by country on {last['date'].iloc[0]}",
+                            formats={"downloads": ",.0f", "share": ".1%"}))  # fmt: skip
+    if csv:
+        show(tables, csv=True)
+        return
+    show(tables, wide=wide)
     for note in result.notes:
         console.print(f"note: {note}", markup=False)

@@ -15,6 +15,7 @@ from opengap.cli.common import (
     check_choice,
     console,
     emit,
+    load_names,
     open_store,
     print_json,
     user_errors,
@@ -107,6 +108,10 @@ SCORE_COLUMNS = {
     "model_name": "model", "benchmark_name": "benchmark", "value": "value",
     "normalized": "normalized", "harness": "harness", "eval_date": "evaluated",
 }  # fmt: skip
+CONFLICT_COLUMNS = {
+    "model": "model", "field": "fact", "value": "value shown", "source": "from",
+    "other_value": "other value", "other_source": "from",
+}  # fmt: skip
 SIZE = ".1f"  # billions of parameters
 VALUE = ".4g"  # a benchmark's own scale (fraction or percent)
 SHARE = ".3f"  # normalised scores in [0, 1]
@@ -150,14 +155,16 @@ def models(
         with open_store(db, read_only=True) as store:
             if conflicts:
                 frame = catalog.list_conflicts(store)
+                names = load_names(store)
             else:
                 frame = catalog.list_models(
                     store, weights=weights, organization=organization, country=country,
                     license_class=license_class, search=search,
                 )  # fmt: skip
         if conflicts:
-            emit(frame, json=json, csv=csv, title=f"{len(frame)} disagreements between sources",
-                 limit=limit, wide=wide)  # fmt: skip
+            shown = frame if json or csv else frame.assign(model=names.model(frame["model_id"]))
+            emit(shown, json=json, csv=csv, title=f"{len(frame)} disagreements between sources",
+                 limit=limit, wide=wide, columns=CONFLICT_COLUMNS)  # fmt: skip
             return
         emit(frame, json=json, csv=csv, title=f"{len(frame)} models", limit=limit,
              columns=MODEL_COLUMNS, formats={"params_total_b": SIZE, "params_active_b": SIZE},

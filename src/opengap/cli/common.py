@@ -7,8 +7,9 @@ import json
 import math
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -67,7 +68,9 @@ CsvOption = Annotated[
     bool, typer.Option("--csv", help="Print CSV (every column, one header row) instead.")
 ]
 WideOption = Annotated[
-    bool, typer.Option("--wide", help="Show every column (the table may exceed 100 columns).")
+    bool,
+    typer.Option("--wide", help="Show every column, ids included (the table may exceed 100 "
+                 "columns)."),
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -114,6 +117,50 @@ def check_choice(option: str, value: str | None, allowed: Sequence[str]) -> str 
             return choice
     options = ", ".join(allowed[:-1]) + f" or {allowed[-1]}" if len(allowed) > 1 else allowed[0]
     raise BadArgument(f"{option} {value!r}: choose {options}")
+
+
+def check_date(option: str, value: str | None) -> str | None:
+    """Return ``value`` if it is a YYYY-MM-DD day, else raise :class:`BadArgument`."""
+    if value is not None:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise BadArgument(f"{option} {value!r} is not a date (use YYYY-MM-DD)") from None
+    return value
+
+
+def check_output(json: bool, csv: bool) -> None:
+    """Refuse ``--json`` together with ``--csv`` (:class:`BadArgument`)."""
+    if json and csv:
+        raise BadArgument("--json and --csv: choose one")
+
+
+@dataclass(frozen=True)
+class Names:
+    """Display names of the store's models and benchmarks, by id (tables show names, not ids)."""
+
+    models: Mapping[str, str]
+    benchmarks: Mapping[str, str]
+
+    def model(self, values: Iterable[Any]) -> list[Any]:
+        """Return each model id's name (an id without a name, or unknown, as it is)."""
+        return [self.models.get(v, v) if isinstance(v, str) else v for v in values]
+
+    def benchmark(self, values: Iterable[Any]) -> list[Any]:
+        """Return each benchmark id's name (an id without a name, or unknown, as it is)."""
+        return [self.benchmarks.get(v, v) if isinstance(v, str) else v for v in values]
+
+
+def load_names(store: Store) -> Names:
+    """Return the :class:`Names` of ``store``'s models and benchmarks."""
+    from opengap import catalog
+
+    def pairs(frame: pd.DataFrame, key: str) -> dict[str, str]:
+        known = frame[frame["name"].notna()]
+        return dict(zip(known[key], known["name"], strict=True))
+
+    return Names(pairs(catalog.list_models(store), "model_id"),
+                 pairs(catalog.list_benchmarks(store), "benchmark_id"))  # fmt: skip
 
 
 def fail(message: str) -> None:
@@ -171,10 +218,30 @@ SHORT_COLUMN = 16
 
 def print_csv(frame: pd.DataFrame) -> None:
     """Print a DataFrame as CSV on stdout: every column, unknown values empty, text cleaned."""
+    frame = _flatten(frame)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow([clean(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
         writer.writerow(["" if (v := to_jsonable(x)) is None else clean(str(v)) for x in row])
+
+
+def _flatten(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with each column of dicts (an estimate and its interval) spread out.
+
+    ``lag_months`` holding ``{"value", "ci_low", "ci_high"}`` becomes ``lag_months``,
+    ``lag_months_ci_low`` and ``lag_months_ci_high``: one value per CSV cell.
+    """
+    out: dict[str, Any] = {}
+    for column in frame.columns:
+        values = list(frame[column])
+        if not any(isinstance(v, dict) for v in values):
+            out[str(column)] = frame[column]
+            continue
+        keys = list(dict.fromkeys(k for v in values if isinstance(v, dict) for k in v))
+        for key in keys:
+            name = str(column) if key == "value" else f"{column}_{key}"
+            out[name] = [v.get(key) if isinstance(v, dict) else None for v in values]
+    return pd.DataFrame(out, index=frame.index)
 
 
 def emit(
@@ -192,15 +259,47 @@ def emit(
 
     JSON and CSV always carry every column; the table shows ``columns`` unless ``wide``.
     """
-    if json and csv:
-        raise BadArgument("--json and --csv: choose one")
+    check_output(json, csv)
     if json:
         print_json(frame if limit is None else frame.head(limit))
     elif csv:
         print_csv(frame if limit is None else frame.head(limit))
     else:
-        print_table(frame, title=title, limit=limit, columns=None if wide else columns,
-                    formats=formats, wide=wide)  # fmt: skip
+        print_table(frame, title=title, limit=limit, columns=columns, formats=formats, wide=wide)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One table a command prints: what the person sees, and what ``--csv`` carries.
+
+    ``frame`` is drawn with ``columns`` (the compact view, names not ids) and ``formats``;
+    ``--wide`` draws every column of it. ``data`` is the table's full record for ``--csv``
+    (default: ``frame``): numbers unformatted, every column.
+    """
+
+    frame: pd.DataFrame
+    title: str | None = None
+    columns: Mapping[str, str] | None = None
+    formats: Mapping[str, str] | None = None
+    limit: int | None = None
+    data: pd.DataFrame | None = None
+    main: bool = False
+
+
+def show(tables: Sequence[Shown], *, csv: bool = False, wide: bool = False) -> None:
+    """Print ``tables`` (``wide``: every column) or, with ``csv``, the main one's data as CSV.
+
+    The main table is the first marked ``main``, else the first: a command printing several
+    tables gives its main one with ``--csv`` (``--json`` carries them all).
+    """
+    if csv:
+        if tables:
+            first = next((t for t in tables if t.main), tables[0])
+            print_csv(first.frame if first.data is None else first.data)
+        return
+    for t in tables:
+        print_table(t.frame, title=t.title, limit=t.limit, columns=t.columns, formats=t.formats,
+                    wide=wide)  # fmt: skip
 
 
 def print_table(
@@ -220,6 +319,8 @@ def print_table(
     unit prints one way. Unknown values print as ``—``; escape codes and control characters
     never reach the terminal.
     """
+    if wide:
+        columns = None
     shown = frame if limit is None else frame.head(limit)
     if columns is not None:
         shown = shown[[c for c in columns if c in shown.columns]]

@@ -16,10 +16,12 @@ from opengap.cli.common import (
     DbOption,
     JsonOption,
     WideOption,
+    check_output,
     console,
     emit,
     err_console,
     open_store,
+    print_csv,
     print_json,
     print_table,
     user_errors,
@@ -115,6 +117,8 @@ def fit(
         help="With --level items: auto, sparse, dense or torch (CUDA when available).")] = "auto",
     db: DbOption = None,
     json: JsonOption = False,
+    csv: CsvOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Fit the capability scale on the catalogue and store the result.
 
@@ -130,19 +134,22 @@ def fit(
 
     Example: opengap fit --impute-partial --scale raw
 
+    --csv prints every fitted model (the table shows the top ones).
+
     Example: opengap fit --level items --backend torch --json
     """
-    if level not in ("benchmarks", "items"):
-        with user_errors():
+    with user_errors():
+        check_output(json, csv)
+        if level not in ("benchmarks", "items"):
             raise BadArgument(f"unknown --level {level!r} (choose from benchmarks, items)")
     if level == "items":
         from opengap.cli.items import fit_items_command
 
         fit_items_command(db=db, json=json, model=item_model, benchmark=benchmark,
                           bootstrap=bootstrap or 0, top=top, bootstrap_over=bootstrap_over,
-                          ray=ray, backend=backend)  # fmt: skip
+                          ray=ray, backend=backend, csv=csv, wide=wide)  # fmt: skip
         return
-    with user_errors(), open_store(db) as store, _progress(json) as progress:
+    with user_errors(), open_store(db) as store, _progress(json or csv) as progress:
         anchors = [fitting.parse_anchor(a) for a in anchor] if anchor else None
         result = fitting.run_fit(
             store, preset=preset, scale=scale, anchors=anchors, bootstrap=bootstrap,
@@ -152,7 +159,10 @@ def fit(
     if json:
         print_json(result.to_dict(top=None))
         return
-    _print(result, top)
+    if csv:
+        print_csv(result.models)
+        return
+    _print(result, top, wide=wide)
 
 
 @contextmanager
@@ -179,7 +189,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
             bar.stop()
 
 
-def _print(result: fitting.FitResult, top: int) -> None:
+def _print(result: fitting.FitResult, top: int, *, wide: bool = False) -> None:
     unit = "logits" if result.scale == "raw" else "points"
     console.print(
         f"Fit {result.fit_id} ({result.preset}, {result.scale} scale): {result.n_models} models, "
@@ -199,6 +209,7 @@ def _print(result: fitting.FitResult, top: int) -> None:
     table = pd.DataFrame(
         {
             "model": frame["name"].where(frame["name"].notna(), frame["model_id"]),
+            "model_id": frame["model_id"],
             "released": frame["release_date"],
             "weights": frame["weights"],
             unit: frame["capability"],
@@ -214,8 +225,8 @@ def _print(result: fitting.FitResult, top: int) -> None:
         }
     )
     print_table(table, title=f"Top {len(frame)} of {result.n_models}: capability in {unit}",
-                columns={str(c): str(c) for c in table.columns},
-                formats={unit: spec, "± se": spec})  # fmt: skip
+                columns={str(c): str(c) for c in table.columns if c != "model_id"},
+                formats={unit: spec, "± se": spec}, wide=wide)  # fmt: skip
     for note in result.notes:
         console.print(f"Note: {note}", markup=False, highlight=False)
 

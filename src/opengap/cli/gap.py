@@ -23,17 +23,25 @@ from opengap.analysis.reports import (
 )
 from opengap.analysis.sensitivity import SensitivityReport
 from opengap.cli.common import (
+    CsvOption,
     DbOption,
     JsonOption,
+    Names,
+    Shown,
     WideOption,
+    check_output,
     console,
     err_console,
+    load_names,
     open_store,
     print_json,
     print_table,
+    show,
     user_errors,
 )
 from opengap.errors import BadArgument
+
+GapReport = Report | CaisiTrendReport | EpochWindowReport
 
 FitIdOption = Annotated[
     str | None, typer.Option("--fit-id", help="Use this stored fit (default: the latest).")
@@ -88,12 +96,15 @@ def gap(
     fit_id: FitIdOption = None,
     db: DbOption = None,
     json: JsonOption = False,
+    csv: CsvOption = False,
+    wide: WideOption = False,
 ) -> None:
     """How far open models trail closed ones, in months and capability points.
 
     Uses the latest fit (the default preset is fitted first if the store has none).
 
-    With --benchmark, uses one benchmark's raw scores instead.
+    With --benchmark, uses one benchmark's raw scores instead. --csv prints the main table:
+    the monthly series, the catch-up pairs, the trend estimates or the groups.
 
     Example: opengap gap --method catch-up --benchmark MMLU --transform neglog1m --tolerance 0.02
 
@@ -101,7 +112,9 @@ def gap(
 
     Example: opengap gap --significance --since 2026-01-01 --at 2026-05-28
     """
-    with user_errors(), open_store(db) as store, _progress(json) as progress:
+    with user_errors():
+        check_output(json, csv)
+    with user_errors(), open_store(db) as store, _progress(json or csv) as progress:
         report = gap_lib.gap(
             store, fit_id=fit_id, by=by, method=method, at=at, significance=significance,
             since=since, benchmark=benchmark, transform=transform, tolerance=tolerance,
@@ -109,10 +122,15 @@ def gap(
             groups=group or None, versus=versus, trust=trust,
             exclude_finetunes=exclude_finetunes, exclude=exclude or None, progress=progress,
         )  # fmt: skip
+        names = load_names(store)
     if json:
         print_json(report.to_dict())
         return
-    _print_report(report, series=series)
+    tables = _report_tables(report, names, series=series)
+    if csv:
+        show(tables, csv=True)
+        return
+    _print_report(report, tables, wide=wide)
 
 
 def sensitivity(
@@ -123,49 +141,59 @@ def sensitivity(
         "--harness/--no-harness", help="Fit harness offsets and restate the gap.")] = True,
     limit: Annotated[int, typer.Option(help="Rows shown per table.")] = 20,
     fit_id: FitIdOption = None,
-    wide: WideOption = False,
     db: DbOption = None,
     json: JsonOption = False,
+    csv: CsvOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Which benchmark, subset, harness or missing data moves the gap.
 
     Leave-one-benchmark-out refits (Δ lag and Δ points, most influential first).
 
-    Refits on named subsets, harness offsets, and per-model interval widening.
+    Refits on named subsets, harness offsets, and per-model interval widening. --csv prints
+    the leave-one-out table, every benchmark.
 
     Example: opengap sensitivity --subset private
     """
-    with user_errors(), open_store(db) as store, _progress(json) as progress:
+    with user_errors():
+        check_output(json, csv)
+    with user_errors(), open_store(db) as store, _progress(json or csv) as progress:
         report = gap_lib.sensitivity(store, fit_id=fit_id, subset=subset, harness=harness,
                                      progress=progress)
     if json:
         print_json(report.to_dict())
         return
+    if csv:
+        show([_leave_one_out(report, limit)], csv=True)
+        return
     _print_sensitivity(report, limit, wide=wide)
 
 
 # --------------------------------------------------------------------------- printing
-def _print_report(
-    report: Report | CaisiTrendReport | EpochWindowReport, *, series: bool
-) -> None:
+def _print_report(report: GapReport, tables: list[Shown], *, wide: bool) -> None:
     console.print(report.headline, markup=False, highlight=False)
     if report.context.freshness:
         text = report.context.freshness
         console.print(text[:1].upper() + text[1:], markup=False, highlight=False)
+    show(tables, wide=wide)
+    if isinstance(report, CaisiTrendReport):
+        console.print(f"95% Working–Hotelling band of the {report.lead} line, read "
+                      f"horizontally: {_ci_entry(report.trend.band_months.to_dict(), 1)} months",
+                      markup=False, highlight=False)  # fmt: skip
+    for note in report.context.notes:
+        console.print(f"note: {note}", markup=False, highlight=False)
+
+
+def _report_tables(report: GapReport, names: Names, *, series: bool) -> list[Shown]:
+    """Return the tables of a gap report (--csv prints the main one: the series, the pairs…)."""
     digits = 1 if report.context.unit == "points" else 3
+    unit = report.context.unit
     if isinstance(report, LagReport):
-        rows = []
-        for label, point in (("best open", report.best_open), ("best closed", report.best_closed)):
-            if point is not None:
-                rows.append({"": label, "model": point.name or point.model_id,
-                             "value": point.capability, "released": point.release_date})
-        print_table(pd.DataFrame(rows), title=f"Frontier as of {report.at.isoformat()}",
-                    formats={"value": f".{digits}f"})  # fmt: skip
+        tables = []
         if len(report.series):
             frame = report.series if series else report.series.tail(12)
-            shown = pd.DataFrame({
-                "date": frame["date"],
-                f"gap ({report.context.unit}, 90% CI)": [
+            shown = frame.assign(**{
+                f"gap ({unit}, 90% CI)": [
                     _ci(v, lo, hi, digits) for v, lo, hi in zip(
                         frame["vertical_gap"], frame["vertical_gap_low"],
                         frame["vertical_gap_high"], strict=True)],
@@ -174,42 +202,66 @@ def _print_report(
                         frame["lag_months"], frame["lag_low"], frame["lag_high"], strict=True)],
             })  # fmt: skip
             title = "Monthly series" + ("" if series else " (last 12 months; --series for all)")
-            print_table(shown, title=title)
-    elif isinstance(report, CatchUpReport):
-        pairs = pd.DataFrame([p.to_dict() for p in report.result.pairs])
-        if len(pairs):
-            pairs = pairs[["closed_model", "closed_date", "open_model", "open_date", "lag_months"]]
-        print_table(pairs, title=f"{len(pairs)} catch-up pairs (tolerance "
-                                 f"{report.result.tolerance:g} {report.context.unit})",
-                    formats={"lag_months": ".1f"})  # fmt: skip
+            tables.append(Shown(shown, title, columns={
+                "date": "date", f"gap ({unit}, 90% CI)": f"gap ({unit}, 90% CI)",
+                "lag (months, 90% CI)": "lag (months, 90% CI)"}, data=report.series,
+                main=True))  # fmt: skip
+        rows = []
+        for label, point in (("best open", report.best_open), ("best closed", report.best_closed)):
+            if point is not None:
+                rows.append({"": label, "model": point.name or point.model_id,
+                             "model_id": point.model_id, "capability": point.capability,
+                             "released": point.release_date})  # fmt: skip
+        frontier = Shown(pd.DataFrame(rows), f"Frontier as of {report.at.isoformat()}",
+                         columns={"": "", "model": "model", "capability": unit,
+                                  "released": "released"},
+                         formats={"capability": f".{digits}f"})  # fmt: skip
+        return [frontier, *tables]
+    if isinstance(report, CatchUpReport):
+        pairs = pd.DataFrame([p.to_dict() for p in report.result.pairs], columns=_PAIR_FIELDS)
+        pairs["closed_name"] = names.model(pairs["closed_model"])
+        pairs["open_name"] = names.model(pairs["open_model"])
+        tables = [Shown(pairs, f"{len(pairs)} catch-up pairs (tolerance "
+                        f"{report.result.tolerance:g} {unit})", columns={
+                            "closed_name": "closed record", "closed_date": "released",
+                            "open_name": "caught up by", "open_date": "on",
+                            "lag_months": "lag (months)"},
+                        formats={"lag_months": ".1f", "closed_score": f".{digits}f",
+                                 "open_score": f".{digits}f"})]  # fmt: skip
         if report.result.censored:
-            print_table(pd.DataFrame([c.to_dict() for c in report.result.censored]),
-                        title="Censored: closed records not matched yet")
-    elif isinstance(report, TrendReport):
+            censored = pd.DataFrame([c.to_dict() for c in report.result.censored])
+            censored["closed_name"] = names.model(censored["closed_model"])
+            tables.append(Shown(censored, "Censored: closed records not matched yet", columns={
+                "closed_name": "closed record", "closed_date": "released",
+                "closed_score": unit, "months_elapsed": "months since"},
+                formats={"closed_score": f".{digits}f", "months_elapsed": ".1f"}))  # fmt: skip
+        return tables
+    if isinstance(report, TrendReport | CaisiTrendReport):
         t = report.trend
-        print_table(_intervals({"lag (months)": t.lag_months, "vertical gap": t.vertical_gap,
-                                "closed slope / year": t.lead_slope_per_year,
-                                "open slope / year": t.trail_slope_per_year}),
-                    title=f"Trend lines ({t.lead_points} closed, {t.trail_points} open "
-                          "frontier models)")
-    elif isinstance(report, EpochWindowReport):
-        print_table(pd.DataFrame(report.open_models),
-                    title="Best open model to date (from the day it took the lead)")
-    elif isinstance(report, CaisiTrendReport):
-        c = report.trend
-        print_table(_intervals({"lag (months)": c.lag_months, "vertical gap": c.vertical_gap,
-                                f"{report.lead} slope / year": c.lead_slope_per_year,
-                                f"{report.trail} slope / year": c.trail_slope_per_year}),
-                    title=f"Trend lines ({c.lead_points} {report.lead}, {c.trail_points} "
-                          f"{report.trail} frontier models); intervals: bootstrap draws")
-        console.print(f"95% Working–Hotelling band of the {report.lead} line, read "
-                      f"horizontally: {_ci_entry(c.band_months.to_dict(), 1)} months",
-                      markup=False, highlight=False)
-    elif isinstance(report, GroupReport):
-        print_table(_group_display(report, digits), title=f"By {report.by} vs "
-                    f"{'closed models' if report.versus == 'closed' else 'all models'}")
-    for note in report.context.notes:
-        console.print(f"note: {note}", markup=False, highlight=False)
+        lead, trail = ("closed", "open") if isinstance(report, TrendReport) else (
+            report.lead, report.trail)
+        title = f"Trend lines ({t.lead_points} {lead}, {t.trail_points} {trail} frontier models)"
+        if isinstance(report, CaisiTrendReport):
+            title += "; intervals: bootstrap draws"
+        return [_intervals({("lag", "months", 1): t.lag_months,
+                            ("vertical gap", unit, digits): t.vertical_gap,
+                            (f"{lead} slope", f"{unit} / year", digits): t.lead_slope_per_year,
+                            (f"{trail} slope", f"{unit} / year", digits):
+                                t.trail_slope_per_year}, title)]  # fmt: skip
+    if isinstance(report, EpochWindowReport):
+        frame = pd.DataFrame(report.open_models, columns=["from", "model_id", "name"])
+        return [Shown(frame, "Best open model to date (from the day it took the lead)",
+                      columns={"from": "from", "name": "model"})]
+    if isinstance(report, GroupReport):
+        return [Shown(_group_display(report, digits), f"By {report.by} vs "
+                      f"{'closed models' if report.versus == 'closed' else 'all models'}",
+                      formats={"mean lag": ".1f", "median lag": ".1f"},
+                      data=pd.DataFrame(report.rows))]  # fmt: skip
+    return []
+
+
+_PAIR_FIELDS = ["closed_model", "closed_date", "closed_score", "open_model", "open_date",
+                "open_score", "lag_months"]  # fmt: skip
 
 
 def _group_display(report: GroupReport, digits: int) -> pd.DataFrame:
@@ -235,23 +287,9 @@ def _group_display(report: GroupReport, digits: int) -> pd.DataFrame:
 def _print_sensitivity(report: SensitivityReport, limit: int, *, wide: bool = False) -> None:
     console.print(report.headline, markup=False, highlight=False)
     digits = 1 if report.unit == "points" else 3
-    bench = report.benchmarks
     wide_frame = report.widening
-    model_names = dict(zip(wide_frame["model_id"], wide_frame["name"], strict=True))
-    bench_names = dict(zip(bench["benchmark_id"], bench["name"].fillna(bench["benchmark_id"]),
-                           strict=True))  # fmt: skip
-    shown = bench.assign(
-        name=bench["name"].fillna(bench["benchmark_id"]),
-        best_open_name=bench["best_open"].map(lambda m: model_names.get(m, m)),
-    )
-    print_table(shown, title="Leave one benchmark out (largest influence first)", limit=limit,
-                columns=None if wide else {
-                    "name": "left out", "n_models": "models", "delta_lag_months": "Δ lag (months)",
-                    "delta_points": f"Δ gap ({report.unit})", "influence": "influence",
-                    "best_open_name": "best open then"},
-                formats={"n_models": ".0f", "delta_lag_months": "+.1f", "lag_months": ".1f",
-                         "delta_points": f"+.{digits}f", "vertical_gap": f".{digits}f",
-                         "influence": ".0%"}, wide=wide)  # fmt: skip
+    bench_names = _benchmark_names(report)
+    show([_leave_one_out(report, limit)], wide=wide)
     console.print("influence: the larger of the lag and gap effects, each as a share of the full "
                   "fit's value", markup=False, highlight=False)
     if len(report.subsets):
@@ -267,8 +305,9 @@ def _print_sensitivity(report: SensitivityReport, limit: int, *, wide: bool = Fa
                     sub["vertical_gap"], sub["vertical_gap_low"], sub["vertical_gap_high"],
                     strict=True)]  # fmt: skip
         if "note" in sub.columns:
-            shown["note"] = sub["note"].map(lambda v: _short(v) if isinstance(v, str) else "")
-        print_table(shown, title="Benchmark subsets")
+            shown["note"] = sub["note"].map(
+                lambda v: (v if wide else _short(v)) if isinstance(v, str) else "")
+        print_table(shown, title="Benchmark subsets", wide=wide)
     harness = report.harness
     if "offsets" in harness:
         offsets = pd.DataFrame(harness["offsets"])
@@ -280,7 +319,7 @@ def _print_sensitivity(report: SensitivityReport, limit: int, *, wide: bool = Fa
                     offsets["offset_points"], offsets["ci_low_points"],
                     offsets["ci_high_points"], offsets["identified"], strict=True)],
             "reference": offsets["is_reference"],
-        }), title="Harness offsets δ (reference = 0)")  # fmt: skip
+        }), title="Harness offsets δ (reference = 0)", wide=wide)  # fmt: skip
         restated = harness["restated"]
         console.print(
             f"Restated as if every model ran in the best harness ({harness['best_harness']}): "
@@ -308,7 +347,7 @@ def _print_sensitivity(report: SensitivityReport, limit: int, *, wide: bool = Fa
     widening = wide_frame.assign(
         widest_name=wide_frame["widest_without"].map(lambda b: bench_names.get(b, b)))
     print_table(widening, title="Standard-error widening when a model lacks one of its benchmarks",
-                limit=limit, columns=None if wide else {
+                limit=limit, columns={
                     "name": "model", "weights": "weights", "n_benchmarks": "benchmarks",
                     "se": f"s.e. ({report.unit})", "mean_widening": "mean ×",
                     "max_widening": "max ×", "widest_name": "widest without"},
@@ -319,15 +358,46 @@ def _print_sensitivity(report: SensitivityReport, limit: int, *, wide: bool = Fa
         console.print(f"note: {note}", markup=False, highlight=False)
 
 
+def _benchmark_names(report: SensitivityReport) -> dict[str, str]:
+    bench = report.benchmarks
+    return dict(zip(bench["benchmark_id"], bench["name"].fillna(bench["benchmark_id"]),
+                    strict=True))  # fmt: skip
+
+
+def _leave_one_out(report: SensitivityReport, limit: int) -> Shown:
+    """The leave-one-benchmark-out table, names shown (its ``data`` every row, for --csv)."""
+    digits = 1 if report.unit == "points" else 3
+    bench = report.benchmarks
+    model_names = dict(zip(report.widening["model_id"], report.widening["name"], strict=True))
+    shown = bench.assign(
+        name=bench["name"].fillna(bench["benchmark_id"]),
+        best_open_name=bench["best_open"].map(lambda m: model_names.get(m, m)),
+    )
+    return Shown(shown, "Leave one benchmark out (largest influence first)", limit=limit,
+                 columns={"name": "left out", "n_models": "models",
+                          "delta_lag_months": "Δ lag (months)",
+                          "delta_points": f"Δ gap ({report.unit})", "influence": "influence",
+                          "best_open_name": "best open then"},
+                 formats={"n_models": ".0f", "delta_lag_months": "+.1f", "lag_months": ".1f",
+                          "delta_points": f"+.{digits}f", "vertical_gap": f".{digits}f",
+                          "influence": ".0%"})  # fmt: skip
+
+
 def _short(note: str, limit: int = 60) -> str:
     """Return the first clause of a long error note (the JSON keeps it whole)."""
     head = note.split(" (", 1)[0]
     return head if len(head) <= limit else head[: limit - 1] + "…"
 
 
-def _intervals(items: dict[str, Any]) -> pd.DataFrame:
-    return pd.DataFrame([{"": k, "value": v.value, "90% low": v.ci_low, "90% high": v.ci_high}
-                         for k, v in items.items()])
+def _intervals(items: dict[tuple[str, str, int], Any], title: str) -> Shown:
+    """Return a table of estimates with 90% intervals, one row per (quantity, unit, digits)."""
+    rows = [{"quantity": q, "unit": u, "value": v.value, "ci_low": v.ci_low, "ci_high": v.ci_high,
+             "estimate (90% CI)": _ci(v.value, v.ci_low, v.ci_high, d)}
+            for (q, u, d), v in items.items()]  # fmt: skip
+    frame = pd.DataFrame(rows)
+    return Shown(frame, title, columns={"quantity": "", "unit": "unit",
+                                        "estimate (90% CI)": "estimate (90% CI)"},
+                 data=frame.drop(columns="estimate (90% CI)"))  # fmt: skip
 
 
 def _ci(value: Any, low: Any, high: Any, digits: int) -> str:

@@ -10,12 +10,18 @@ import typer
 from opengap import gap as gap_lib
 from opengap.analysis.harness_pairs import Effect, HarnessReport
 from opengap.cli.common import (
+    CsvOption,
     DbOption,
     JsonOption,
+    Names,
+    Shown,
+    WideOption,
+    check_output,
     console,
+    load_names,
     open_store,
     print_json,
-    print_table,
+    show,
     user_errors,
 )
 from opengap.cli.gap import FitIdOption, _progress
@@ -38,6 +44,8 @@ def harness(
     fit_id: FitIdOption = None,
     db: DbOption = None,
     json: JsonOption = False,
+    csv: CsvOption = False,
+    wide: WideOption = False,
 ) -> None:
     """The harness effect: a bare bash loop vs an agent scaffold, open vs closed models.
 
@@ -46,17 +54,26 @@ def harness(
     models' effect minus the closed models'. Then the gap as measured and restated as if every
     model had run in its best harness.
 
+    --csv prints the effects table (--json: the pairs and everything else too).
+
     Example: opengap harness --benchmark "SWE-bench Verified"
     """
-    with user_errors(), open_store(db) as store, _progress(json) as progress:
+    with user_errors():
+        check_output(json, csv)
+    with user_errors(), open_store(db) as store, _progress(json or csv) as progress:
         report = gap_lib.harness_report(
             store, benchmark=benchmark, base=base, alternative=alternative, fit_id=fit_id,
             restate=restate, n_boot=bootstrap, progress=progress,
         )  # fmt: skip
+        names = load_names(store)
     if json:
         print_json(report.to_dict())
         return
-    _print(report)
+    tables = _tables(report, names)
+    if csv:
+        show(tables, csv=True)
+        return
+    _print(report, tables, wide=wide)
 
 
 def _fmt(effect: Effect, key: str, digits: int) -> str:
@@ -71,28 +88,44 @@ def _row(label: str, effect: Effect) -> dict[str, Any]:
     return {
         "": label, "pairs": effect.n_pairs, "points (90% CI)": _fmt(effect, "points", 1),
         "logits (90% CI)": _fmt(effect, "logits", 2), "status": effect.status,
+        **{f"{key}{end}": getattr(effect, f"{key}{end}") for key in ("points", "logits")
+           for end in ("", "_low", "_high")},
     }  # fmt: skip
 
 
-def _print(report: HarnessReport) -> None:
+def _tables(report: HarnessReport, names: Names) -> list[Shown]:
+    """The effects (the main table) and the pairs behind them, names shown."""
     eff = report.scores
-    console.print(
-        f"Harness effect of {eff.alternative} over {eff.base} (mean over pairs, 90% intervals):",
-        markup=False, highlight=False,
-    )  # fmt: skip
     rows = [_row("all models", eff.overall)]
     rows += [_row(f"{g} weights", e) for g, e in eff.by_group.items()]
     rows.append(_row("open − closed (interaction)", eff.interaction))
     rows.append(_row("item level (same tasks)", report.items.overall))
     rows += [_row(f"domain: {d}", e) for d, e in report.by_domain.items()]
-    print_table(pd.DataFrame(rows))
+    effects = pd.DataFrame(rows)
+    # Not cut to one line: the status says why an effect is not identified.
+    shown = [Shown(effects[["", "pairs", "points (90% CI)", "logits (90% CI)", "status"]],
+                   data=effects.drop(columns=["points (90% CI)", "logits (90% CI)"])
+                   .rename(columns={"": "effect"}))]  # fmt: skip
     if not eff.pairs.empty:
-        shown = eff.pairs.assign(
-            base_value=lambda f: (100 * f["base_value"]).round(1),
-            alt_value=lambda f: (100 * f["alt_value"]).round(1),
-        )[["model_id", "weights", "benchmark_id", "base_harness", "base_value", "alt_harness",
-           "alt_value"]]  # fmt: skip
-        print_table(shown, title="Pairs (scores in %)")
+        pairs = eff.pairs.assign(
+            model=names.model(eff.pairs["model_id"]),
+            benchmark=names.benchmark(eff.pairs["benchmark_id"]),
+            base_points=100 * eff.pairs["base_value"], alt_points=100 * eff.pairs["alt_value"],
+        )  # fmt: skip
+        shown.append(Shown(pairs, "Pairs (scores in points, 0–100)", columns={
+            "model": "model", "weights": "weights", "benchmark": "benchmark",
+            "base_harness": "base", "base_points": "score", "alt_harness": "alternative",
+            "alt_points": "score"}, formats={"base_points": ".1f", "alt_points": ".1f"}))
+    return shown
+
+
+def _print(report: HarnessReport, tables: list[Shown], *, wide: bool) -> None:
+    eff = report.scores
+    console.print(
+        f"Harness effect of {eff.alternative} over {eff.base} (mean over pairs, 90% intervals):",
+        markup=False, highlight=False,
+    )  # fmt: skip
+    show(tables, wide=wide)
     per_logit = report.data.get("points_per_logit")
     if per_logit and eff.overall.logits is not None:
         inter = eff.interaction

@@ -12,7 +12,9 @@ from opengap.cli.common import (
     DbOption,
     JsonOption,
     console,
+    load_names,
     open_store,
+    print_csv,
     print_json,
     print_table,
     user_errors,
@@ -33,6 +35,7 @@ def register(app: typer.Typer) -> None:
 def fit_items_command(
     *, db: str | None, json: bool, model: str, benchmark: str | None, bootstrap: int, top: int,
     bootstrap_over: str = "items", ray: bool = False, seed: int = 0, backend: str = "auto",
+    csv: bool = False, wide: bool = False,
 ) -> None:  # fmt: skip
     """Run :func:`opengap.items.fit_items` and print it (called by ``opengap fit``)."""
     with user_errors(), open_store(db) as store:
@@ -40,8 +43,12 @@ def fit_items_command(
                                      bootstrap_over=bootstrap_over, seed=seed,
                                      executor="ray" if ray else "local",
                                      backend=backend)  # fmt: skip
+        names = load_names(store)
     if json:
         print_json(result.to_dict())
+        return
+    if csv:
+        print_csv(result.abilities)
         return
     s = result.summary
     console.print(
@@ -58,8 +65,16 @@ def fit_items_command(
     else:
         console.print(f"Not linked to the capability scale: {link['reason']}.", markup=False)
     shown = result.abilities.sort_values("ability", ascending=False).head(top)
-    print_table(shown[["unit", "ability", "ability_se", "ci_low", "ci_high", "capability",
-                       "n_responses"]], title="Abilities (θ: mean 0, SD 1 over these models)")
+    shown = shown.assign(model=[  # "model (harness)" where one model ran under several
+        f"{name}{unit[len(mid):]}" if isinstance(unit, str) and unit.startswith(mid) else unit
+        for unit, mid, name in zip(shown["unit"], shown["model_id"],
+                                   names.model(shown["model_id"]), strict=True)])  # fmt: skip
+    print_table(shown, title="Abilities (θ: mean 0, SD 1 over these models)", wide=wide,
+                columns={"model": "model", "ability": "θ", "ability_se": "± se",
+                         "ci_low": "90% low", "ci_high": "90% high", "capability": "capability",
+                         "n_responses": "responses"},
+                formats={"ability": ".2f", "ability_se": ".2f", "ci_low": ".2f",
+                         "ci_high": ".2f", "capability": ".1f", "n_responses": "d"})  # fmt: skip
 
 
 def _answers(path: str | None) -> pd.DataFrame:
