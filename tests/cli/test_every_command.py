@@ -69,10 +69,13 @@ CHOICES: dict[str, list[tuple[list[str], str]]] = {
     "sensitivity": [(["--subset", "x"], "public, private, a domain")],
     "frontier": [(["--by", "x"], "price, active-params")],
     "import": [(["x", "."], "epoch-hub, epoch-models")],
+    "harness": [(["--base", "bash"], "vendor-reported, simple-loop, agent-harness"),
+                (["--alternative", "scaffold"], "vendor-reported, simple-loop, agent-harness"),
+                (["--base", "inspect", "--alternative", "inspect"], "compare two categories")],
 }  # fmt: skip
 NO_CHOICES = {
     # Options here take free values (names, dates, numbers), checked elsewhere.
-    "init", "scores", "fits", "compare", "harness", "card", "adoption", "verify", "plan",
+    "init", "scores", "fits", "compare", "card", "adoption", "verify", "plan",
     "estimate", "report", "serve",
 }  # fmt: skip
 

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 from opengap.analysis.frontier import to_days
-from opengap.analysis.harness import harness_categories
+from opengap.analysis.harness import CATEGORIES, UNSPECIFIED, harness_categories
 from opengap.analysis.harness_pairs import HarnessReport, harness_effect, harness_pairs, item_pairs
 from opengap.analysis.intervals import Interval
 from opengap.analysis.reports import LagReport
-from opengap.errors import OpengapError
+from opengap.errors import BadArgument, OpengapError
 from opengap.gap.progress import Progress
 from opengap.gap.refits import gap_of
 from opengap.store import Store
@@ -109,6 +109,17 @@ def _plain(value: Any) -> Any:
 MULTI_ATTEMPT = re.compile(r"attempts\s*(?:[2-9]|\d{2,})|best[- ]of|pass@(?:[2-9]|\d{2,})", re.I)
 
 
+def _check_categories(base: str, alternative: str) -> None:
+    """Refuse a harness category opengap does not form, or the same one on both sides."""
+    allowed = (*CATEGORIES, UNSPECIFIED)
+    for option, value in (("--base", base), ("--alternative", alternative)):
+        if value not in allowed:
+            raise BadArgument(f"{option} {value!r} is not a harness category; "
+                              f"choose from {', '.join(allowed)}")  # fmt: skip
+    if base == alternative:
+        raise BadArgument(f"--base and --alternative are both {base!r}: compare two categories")
+
+
 def harness_report(
     store: Store,
     *,
@@ -134,6 +145,7 @@ def harness_report(
     ...     report = harness_report(store, benchmark="SWE-bench Verified")
     >>> report.scores.overall.points  # doctest: +SKIP
     """
+    _check_categories(base, alternative)
     bench_id = store.resolve_benchmark(benchmark) if benchmark else None
     where, params = ("WHERE s.benchmark_id = ?", [bench_id]) if bench_id else ("", [])
     scores = store.query(
