@@ -79,12 +79,9 @@ def test_download_shares_by_country() -> None:
     assert got[("2026-01-31", "France")] == pytest.approx(300 / 8000)
 
 
-def test_adoption_command_end_to_end(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _cli_store(tmp_path, runner, app, daily=None):  # type: ignore[no-untyped-def]
+    """Import MODELS (as a csv catalogue) and DOWNLOADS (as Hub snapshots) through the CLI."""
     import json
-
-    from typer.testing import CliRunner
-
-    from opengap.cli import app
 
     cat = tmp_path / "cat"
     cat.mkdir()
@@ -96,13 +93,24 @@ def test_adoption_command_end_to_end(tmp_path) -> None:  # type: ignore[no-untyp
     hub = tmp_path / "hub"
     hub.mkdir()
     for day, part in DOWNLOADS.groupby("date"):
-        items = [{"id": f"org/{m}", "downloads": 1, "downloadsAllTime": int(n)}
+        items = [{"id": f"org/{m}", **(daily or {}), "downloadsAllTime": int(n)}
                  for m, n in zip(part["model_id"], part["cumulative_downloads"], strict=True)]
         (hub / f"{day.isoformat()}.json").write_text(json.dumps(items))
     db = str(tmp_path / "s.duckdb")
-    runner = CliRunner()
     for args in (["import", "csv", str(cat)], ["import", "downloads", str(hub)]):
         assert runner.invoke(app, [*args, "--db", db]).exit_code == 0
+    return db
+
+
+def test_adoption_command_end_to_end(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from opengap.cli import app
+
+    runner = CliRunner()
+    db = _cli_store(tmp_path, runner, app, daily={"downloads": 1})
     result = runner.invoke(app, ["adoption", "--rank", "2", "--track", "all", "--json", "--db", db])
     assert result.exit_code == 0, result.output
     latest = {r["model_id"]: r["ram"] for r in json.loads(result.stdout)["latest"]}
@@ -137,23 +145,8 @@ def test_atom_tracked_list_is_the_default_set(tmp_path) -> None:  # type: ignore
 
     from opengap.cli import app
 
-    cat = tmp_path / "cat"
-    cat.mkdir()
-    rows = ["model_id,name,country,release_date,weights,params_total_b,aliases"]
-    for r in MODELS.itertuples():
-        rows.append(f"model-{r.model_id.lower()},{r.model_id},{r.country},2026-01-01,open,"
-                    f"{r.params_total_b},org/{r.model_id}")
-    (cat / "models.csv").write_text("\n".join(rows) + "\n")
-    hub = tmp_path / "hub"
-    hub.mkdir()
-    for day, part in DOWNLOADS.groupby("date"):
-        items = [{"id": f"org/{m}", "downloadsAllTime": int(n)}
-                 for m, n in zip(part["model_id"], part["cumulative_downloads"], strict=True)]
-        (hub / f"{day.isoformat()}.json").write_text(json.dumps(items))
-    db = str(tmp_path / "s.duckdb")
     runner = CliRunner()
-    for args in (["import", "csv", str(cat)], ["import", "downloads", str(hub)]):
-        assert runner.invoke(app, [*args, "--db", db]).exit_code == 0
+    db = _cli_store(tmp_path, runner, app)
 
     def latest(*options: str) -> dict[str, object]:
         result = runner.invoke(app, ["adoption", "--rank", "2", "--json", *options, "--db", db])

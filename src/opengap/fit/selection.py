@@ -322,7 +322,7 @@ def _unit_table(best: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
             names = [v["name"] for v in versions if isinstance(v.get("name"), str)]
             row["name"] = _group_name(unit, own_names.get(unit), names)
             for col in columns[1:]:
-                row[col] = _agree([v[col] for v in versions])
+                row[col] = agreed([v[col] for v in versions])
         released = dates.get(unit)
         row["release_date"] = None if pd.isna(released) else pd.Timestamp(released).date()
         rows.append(row)
@@ -350,7 +350,7 @@ def _common_prefix(names: list[str]) -> str:
     return first[:n]
 
 
-def _agree(values: list[Any]) -> Any:
+def agreed(values: list[Any]) -> Any:
     """Return the value all versions share, else None (unknown, never guessed)."""
     present = [v for v in values if not _missing(v)]
     distinct = {str(v) for v in present}

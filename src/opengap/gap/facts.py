@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opengap.fit.selection import agreed
 from opengap.store import Store
 
 
@@ -40,7 +41,7 @@ def current_facts(
         old = out.loc[known, column].to_numpy()
         for k, unit in enumerate(ids):
             if unit in groups:
-                new[k] = old[k] if column in ("release_date", "name") else _agree(
+                new[k] = old[k] if column in ("release_date", "name") else agreed(
                     current.loc[groups[unit], column].tolist())
         if column in ("weights", "release_date"):
             differs = [
@@ -69,12 +70,6 @@ def _group_members(current: pd.DataFrame, units: set[str]) -> dict[str, list[str
             members.setdefault(group, [group] if group in current.index else []).append(
                 str(model_id))
     return members
-
-
-def _agree(values: list[Any]) -> Any:
-    """The value every version that has one shares, else None (unknown, never guessed)."""
-    present = [v for v in values if _fact(v) is not None]
-    return present[0] if len({_fact(v) for v in present}) == 1 else None
 
 
 def _fact(value: Any) -> str | None:
