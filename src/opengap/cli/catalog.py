@@ -93,7 +93,10 @@ def import_(
     for rejected in result.rejected[:10]:
         console.print(f"  rejected {rejected.row}: {rejected.reason}", markup=False)
     if result.rows_rejected > 10:
-        console.print(f"  … and {result.rows_rejected - 10} more (see --json)")
+        listed = len(result.rejected)
+        more = (" (see --json)" if listed == result.rows_rejected
+                else f" (--json lists the first {listed})")
+        console.print(f"  … and {result.rows_rejected - 10} more{more}", markup=False)
 
 
 MODEL_COLUMNS = {

@@ -64,6 +64,8 @@ class ImportResult:
     rows_read: int
     rows_accepted: int
     rows_rejected: int
+    #: The rejected rows with their reasons, in file order: all of them up to
+    #: :data:`MAX_REJECTED_LISTED`, then only the first that many (``rows_rejected`` counts all).
     rejected: list[Rejected] = field(default_factory=list)
     already_imported: bool = False
 
@@ -71,7 +73,28 @@ class ImportResult:
         """Return the JSON shape printed by ``opengap import --json``."""
         data = asdict(self)
         data["rejected"] = [{"row": r.row, "reason": r.reason} for r in self.rejected]
+        data["rejected_listed"] = len(self.rejected)
         return data
+
+
+#: How many rejected rows an import keeps with their reasons; a file with more (say every row
+#: of a 50 MB file naming an unknown model) keeps the first ones and counts the rest, so the
+#: list cannot outgrow the file it describes.
+MAX_REJECTED_LISTED = 10_000
+
+
+class _Rejections:
+    """The rejected rows of one import: the first :data:`MAX_REJECTED_LISTED`, and a count."""
+
+    def __init__(self) -> None:
+        self.listed: list[Rejected] = []
+        self.count = 0
+
+    def extend(self, rows: list[Rejected]) -> None:
+        room = MAX_REJECTED_LISTED - len(self.listed)
+        if room > 0:
+            self.listed.extend(rows[:room])
+        self.count += len(rows)
 
 
 def score_key(model_id: str, benchmark_id: str, score: ScoreRecord) -> str:
@@ -318,7 +341,7 @@ class Store:
         with self.transaction() as con:
             import_id = int(self._first("SELECT coalesce(max(import_id), 0) + 1 FROM imports")[0])
             rows_read = 0
-            rejected: list[Rejected] = []
+            rejected = _Rejections()
             seen_models: set[str] = set()
             # models are matched to those registered before this import began, so a streamed
             # import files each model as one batch would (not under a model an earlier part made)
@@ -326,8 +349,8 @@ class Store:
             for part in chain([batch], parts):
                 rows_read += part.rows_read
                 rejected.extend(part.rejected)
-                if strict and rejected:
-                    raise _strict_error(batch.path, rejected)
+                if strict and rejected.count:
+                    raise _strict_error(batch.path, rejected.listed, rejected.count)
                 self._merge_tentative(part)
                 self._upsert_models(part, import_id, seen_models, registered)
                 self._upsert_benchmarks(part, import_id)
@@ -336,17 +359,17 @@ class Store:
                 rejected.extend(self._insert_responses(part, import_id)[1])
                 rejected.extend(self._insert_downloads(part, import_id)[1])
                 rejected.extend(self._insert_prices(part, import_id))
-                if strict and rejected:
-                    raise _strict_error(batch.path, rejected)
+                if strict and rejected.count:
+                    raise _strict_error(batch.path, rejected.listed, rejected.count)
             if seen_models:  # the values shown, chosen once all parts' facts are in
                 facts.refresh_models(self.con)
             self._refresh_normalized()
-            accepted = rows_read - len(rejected)
+            accepted = rows_read - rejected.count
             con.execute(
                 "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     import_id, batch.kind, batch.path, batch.sha256, options, rows_read,
-                    accepted, len(rejected), datetime.now(UTC).replace(tzinfo=None), __version__,
+                    accepted, rejected.count, datetime.now(UTC).replace(tzinfo=None), __version__,
                 ],
             )
         return ImportResult(
@@ -356,8 +379,8 @@ class Store:
             sha256=batch.sha256,
             rows_read=rows_read,
             rows_accepted=accepted,
-            rows_rejected=len(rejected),
-            rejected=rejected,
+            rows_rejected=rejected.count,
+            rejected=rejected.listed,
         )
 
     def _add_aliases(self, kind: str, pairs: list[tuple[str, str, int]]) -> None:
@@ -733,21 +756,19 @@ class Store:
                 import_id,
             )  # fmt: skip
         if rows:
-            frame = pd.DataFrame(
-                list(rows.values()),
-                columns=[
-                    "model_id", "benchmark_id", "item_id", "harness", "score", "cost",
-                    "api_calls", "import_id",
-                ],
-            ).astype({"cost": "float64", "api_calls": "Int64"})
-            self.con.register("_resp_df", frame)
-            self.con.execute(
-                "INSERT INTO responses SELECT * FROM _resp_df "
-                "ON CONFLICT (model_id, benchmark_id, item_id, harness) DO UPDATE SET "
-                "score = excluded.score, cost = excluded.cost, api_calls = excluded.api_calls, "
-                "import_id = excluded.import_id"
-            )
-            self.con.unregister("_resp_df")
+            columns = ["model_id", "benchmark_id", "item_id", "harness", "score", "cost",
+                       "api_calls", "import_id"]  # fmt: skip
+            frame = staging.table(columns, rows.values())  # Arrow, not pandas objects
+            with staging.registered(self.con, "_resp_df", frame):
+                self.con.execute(
+                    "INSERT INTO responses SELECT CAST(model_id AS VARCHAR), "
+                    "CAST(benchmark_id AS VARCHAR), CAST(item_id AS VARCHAR), "
+                    "CAST(harness AS VARCHAR), CAST(score AS DOUBLE), CAST(cost AS DOUBLE), "
+                    "CAST(api_calls AS INTEGER), CAST(import_id AS INTEGER) FROM _resp_df "
+                    "ON CONFLICT (model_id, benchmark_id, item_id, harness) DO UPDATE SET "
+                    "score = excluded.score, cost = excluded.cost, "
+                    "api_calls = excluded.api_calls, import_id = excluded.import_id"
+                )
         return len(rows), rejected
 
     def _insert_downloads(
@@ -906,10 +927,10 @@ def _cast_select(columns: list[str], types: dict[str, str]) -> str:
     )
 
 
-def _strict_error(path: str, rejected: list[Rejected]) -> RejectedRows:
+def _strict_error(path: str, rejected: list[Rejected], count: int | None = None) -> RejectedRows:
     first = rejected[0]
     return RejectedRows(
-        f"{path}: {len(rejected)} row(s) rejected under --strict, nothing imported "
+        f"{path}: {count or len(rejected)} row(s) rejected under --strict, nothing imported "
         f"(first: {first.row}: {first.reason})"
     )
 

@@ -4,6 +4,10 @@ DuckDB scans a registered Arrow table without converting it, and keeps no refere
 objects once the table is unregistered (a registered pandas frame of ``object`` columns keeps
 its Python strings alive until the transaction ends, which made an import's memory grow with
 its file). ``NaN`` becomes NULL, as it did in the pandas frames this replaces.
+
+The arrays are allocated from the C library's allocator, not Arrow's default pool (jemalloc or
+mimalloc), which keeps freed memory for reuse: with one table per part of a streamed import,
+that retained memory added ~12% to an import's peak (benchmarks/bench_memory.py).
 """
 
 from __future__ import annotations
@@ -28,11 +32,13 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> pa.Table:
         for column, value in zip(values, row, strict=True):
             column.append(value)
     arrays = []
+    pool = pa.system_memory_pool()
     for column in values:
         try:
-            arrays.append(pa.array(column, from_pandas=True))
+            arrays.append(pa.array(column, from_pandas=True, memory_pool=pool))
         except (pa.ArrowInvalid, pa.ArrowTypeError):
-            arrays.append(pa.array([None if v is None else str(v) for v in column], pa.string()))
+            text = [None if v is None else str(v) for v in column]
+            arrays.append(pa.array(text, pa.string(), memory_pool=pool))
     return pa.Table.from_arrays(arrays, names=list(columns))
 
 
