@@ -15,7 +15,10 @@ kind, built from the real files in ../shared/data with unique names:
   ``doc_id`` unique;
 * ``responses``: a long-format CSV (model, benchmark, item, score) of 200 models x 30
   benchmarks x as many items as the size needs (the store knows none of them: every row is
-  read, checked and rejected as naming an unknown model, which is what memory is measured on).
+  read, checked and rejected as naming an unknown model: the reader's memory);
+* ``responses-known``: the same file into a store that already has the 200 models and 30
+  benchmarks (imported from a small opengap CSV folder before the baseline is taken), so every
+  response is stored: the reader's and the store's memory.
 
 Each import runs in a fresh child process (``catalog.import_path``, as ``opengap import``); the
 child reports its peak resident memory (``ru_maxrss``) and its resident memory just before the
@@ -53,8 +56,10 @@ def rss_kb():
                 return int(line.split()[1])
     return 0
 
-kind, path, db = sys.argv[1:4]
+kind, path, db, prepare = sys.argv[1:5]
 with Store(db) as store:
+    if prepare:  # the models and benchmarks the file names, before the baseline
+        catalog.import_path(store, "csv", prepare)
     base = rss_kb()
     result = catalog.import_path(store, kind, path)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -174,6 +179,16 @@ def write_responses(target: Path, size: int) -> None:
             handle.write(chunk.getvalue())
 
 
+def write_known(folder: Path) -> None:
+    """Write an opengap CSV folder declaring the models and benchmarks of the responses file."""
+    folder.mkdir()
+    models = "".join(f"model-{i}\n" for i in range(200))
+    (folder / "models.csv").write_text("model_id\n" + models, encoding="utf-8")
+    benchmarks = "".join(f"benchmark-{i},0,1\n" for i in range(30))
+    (folder / "benchmarks.csv").write_text("benchmark_id,chance,ceiling\n" + benchmarks,
+                                           encoding="utf-8")  # fmt: skip
+
+
 WRITERS = {
     "epoch-open-report": write_open_report,
     "epoch-hub": write_hub_runs,
@@ -181,6 +196,7 @@ WRITERS = {
     "swe-bench": write_swe_bench,
     "lm-eval": write_lm_eval,
     "responses": write_responses,
+    "responses-known": write_responses,
 }
 FILE_NAMES = {
     "epoch-open-report": "benchmarks_with_model_accessibility.csv",
@@ -189,7 +205,9 @@ FILE_NAMES = {
     "swe-bench": "leaderboards.json",
     "lm-eval": "samples_metabench_winogrande_secondary_2024-11-26T10-50-23.349203.jsonl",
     "responses": "responses.csv",
+    "responses-known": "responses.csv",
 }
+KINDS = {"responses-known": "responses"}  # the import kind of a measured kind, where it differs
 
 
 def _size(path: Path) -> int:
@@ -204,8 +222,13 @@ def measure(kind: str, megabytes: float) -> dict[str, float]:
         path = Path(tmp) / FILE_NAMES[kind]
         WRITERS[kind](path, int(megabytes * 1_000_000))
         size = _size(path)
+        prepare = ""
+        if kind == "responses-known":
+            write_known(Path(tmp) / "known")
+            prepare = str(Path(tmp) / "known")
         out = subprocess.run(
-            [sys.executable, "-c", _CHILD, kind, str(path), str(Path(tmp) / "store.duckdb")],
+            [sys.executable, "-c", _CHILD, KINDS.get(kind, kind), str(path),
+             str(Path(tmp) / "store.duckdb"), prepare],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         figures = json.loads(out.stdout.strip().splitlines()[-1])
