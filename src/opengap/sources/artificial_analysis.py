@@ -41,7 +41,15 @@ from opengap.errors import MalformedFile
 from opengap.names import make_id
 from opengap.sources.checks import MAX_JSON_DEPTH, check_input_path
 from opengap.sources.common import json_number, parse_date, read_json
-from opengap.sources.json_stream import VALUE, Unstreamable, items, scan, type_name
+from opengap.sources.json_stream import (
+    VALUE,
+    Unstreamable,
+    changed,
+    items,
+    scan,
+    stamp,
+    type_name,
+)
 from opengap.sources.known_benchmarks import canonical_benchmark
 from opengap.sources.records import (
     BenchmarkRecord,
@@ -58,7 +66,7 @@ SOURCE = "Artificial Analysis"
 HARNESS = "artificial-analysis"
 MODEL_PAGE = "https://artificialanalysis.ai/models/{slug}"
 #: Scores and prices per part when the payload is streamed (:func:`read_parts`).
-PART_ROWS = 20_000
+PART_ROWS = 5_000  # a score is about 1 kB in Python: a part stays about 5 MB
 
 
 @dataclass(frozen=True)
@@ -313,6 +321,7 @@ class _Outline:
     """What the scan of one ``llms.json`` learns: its date and each entry's identity."""
 
     file: Path
+    stamp: tuple[int, int]  # size and mtime when scanned
     day: date
     skip: int  # values at ``models.item`` before the last ``models`` key (json keeps the last)
     names: list[Any]  # per entry: its name, slug (a string or None) and AA identity
@@ -323,6 +332,7 @@ class _Outline:
 def _outline(file: Path) -> _Outline:
     """Scan ``file``: the checks of :func:`_snapshot`, in its order, and each entry's names."""
     check_input_path(file, "file")
+    scanned = stamp(file)
     state: dict[str, Any] = {"map": None, "key": None, "list": False, "fetched": None,
                              "bad": None, "skip": 0, "count": 0}  # fmt: skip
     entries: list[list[Any]] = []
@@ -378,7 +388,7 @@ def _outline(file: Path) -> _Outline:
     if state["bad"]:
         raise MalformedFile(f"{file}: {state['bad']}")
     return _Outline(
-        file=file, day=_day(state["fetched"], file), skip=state["skip"],
+        file=file, stamp=scanned, day=_day(state["fetched"], file), skip=state["skip"],
         names=[e[0] for e in entries], slugs=[e[1] for e in entries],
         uids=[_uid(e[2], e[1]) for e in entries],
     )  # fmt: skip
@@ -389,11 +399,15 @@ def _stream(
 ) -> Iterator[tuple[_Outline, int, str | None, dict[str, Any]]]:
     """Yield (outline, entry number, model id, entry) for every entry, oldest snapshot first."""
     for outline, ids in zip(outlines, per_snapshot, strict=True):
-        values = items(outline.file, "models.item", bom=True)
+        values = items(outline.file, "models.item", bom=True, scanned=outline.stamp)
         for _ in range(outline.skip):
-            next(values)
-        for i, (model_id, entry) in enumerate(zip(ids, values, strict=True), 1):
+            next(values, None)
+        for i, model_id in enumerate(ids, 1):
+            entry = next(values, None)
+            if not isinstance(entry, dict):  # the scan found an object here
+                raise changed(outline.file)
             yield outline, i, model_id, entry
+        values.close()
 
 
 def _empty_part(batch: ImportBatch) -> ImportBatch:

@@ -91,17 +91,35 @@ def scan(
     return deep
 
 
-def items(file: Path, prefix: str, *, bom: bool) -> Generator[Any, None, None]:
+def stamp(file: Path) -> tuple[int, int]:
+    """Return what tells that a file changed between two passes: its size and mtime."""
+    info = file.stat()
+    return info.st_size, info.st_mtime_ns
+
+
+def items(
+    file: Path, prefix: str, *, bom: bool, scanned: tuple[int, int]
+) -> Generator[Any, None, None]:
     """Yield each value at ``prefix`` (``models.item``: each element of ``models``), built
     one at a time; numbers as ``int`` or ``float``, as Python's json module reads them.
 
-    Meant for a file :func:`scan` has read without error; errors are converted as there.
+    Meant for a file :func:`scan` has read without error, whose :func:`stamp` was
+    ``scanned`` then: a file changed since is a :class:`MalformedFile` (so are errors, as
+    in :func:`scan`).
     """
+    if stamp(file) != scanned:
+        raise changed(file)
     with _open(file, bom=bom) as handle:
         try:
             yield from ijson.items(handle, prefix, use_float=True)
         except ijson.JSONError as exc:  # the file changed since it was scanned
-            raise _syntax_error(file, exc, "") from None
+            error = changed(file) if stamp(file) != scanned else _syntax_error(file, exc, "")
+            raise error from None
+
+
+def changed(file: Path) -> MalformedFile:
+    """Return the error for a file that changed while it was read (between two passes)."""
+    return MalformedFile(f"{display_path(file)}: changed while it was read; nothing imported")
 
 
 def _open(file: Path, *, bom: bool) -> BinaryIO:

@@ -47,7 +47,7 @@ from opengap.errors import MalformedFile
 from opengap.names import make_id
 from opengap.sources.checks import MAX_JSON_DEPTH, check_input_path, display_path, load_json
 from opengap.sources.common import parse_date
-from opengap.sources.json_stream import VALUE, Unstreamable, items, scan
+from opengap.sources.json_stream import VALUE, Unstreamable, changed, items, scan, stamp
 from opengap.sources.records import (
     BenchmarkRecord,
     ImportBatch,
@@ -199,6 +199,7 @@ class _Layout:
     """The scan's view of the file: its leaderboards, and where their entries lie among the
     values at ``leaderboards.item.results.item`` (what :func:`items` yields, in order)."""
 
+    stamp: tuple[int, int]  # size and mtime when scanned
     boards: list[_Board] = field(default_factory=list)
 
 
@@ -217,7 +218,7 @@ def _layout(file: Path) -> _Layout:
     """Scan ``file``: its syntax, depth and layout, checked in :func:`read`'s order."""
     check_input_path(file, "file")
     state: dict[str, Any] = {"map": None, "key": None, "list": False, "values": 0}
-    layout = _Layout()
+    layout = _Layout(stamp(file))
 
     def root(event: str, value: Any) -> None:
         if event in VALUE and state["map"] is None:
@@ -324,13 +325,13 @@ def _segments(ordered: list[int]) -> list[list[int]]:
 def _entries(file: Path, layout: _Layout, wanted: list[int]) -> Generator[Any, None, None]:
     """Yield the entries of the ``wanted`` boards (in file order), one at a time."""
     spans = sorted(tuple(span) for j in wanted if (span := layout.boards[j].span) is not None)
-    values = items(file, "leaderboards.item.results.item", bom=False)
+    values = items(file, "leaderboards.item.results.item", bom=False, scanned=layout.stamp)
     done = 0
     for start, count in spans:
         for _ in range(start + count - done):
             value = next(values, _END)
             if value is _END:
-                raise MalformedFile(f"{display_path(file)}: changed while it was read")
+                raise changed(file)
             done += 1
             if done > start:
                 yield value
