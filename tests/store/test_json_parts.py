@@ -80,7 +80,9 @@ def test_aa_snapshots_streamed_store_what_one_batch_stores(
     parts = _parts("artificial-analysis", folder)
     whole_batch = aa.read(folder)
     assert len(parts) > (len(whole_batch.scores) + len(whole_batch.prices)) // 500
-    assert all(not p.models and not p.rejected and not p.rows_read for p in parts[1:])
+    assert all(not p.rejected and not p.rows_read for p in parts[1:])
+    streamed_models = [m.model_id for p in parts for m in p.models]  # each once, merged
+    assert sorted(streamed_models) == sorted(m.model_id for m in whole_batch.models)
     (whole, stored), (streamed, stored_parts) = _whole_and_streamed(
         "artificial-analysis", folder, tmp_path, curated=curated
     )

@@ -26,6 +26,10 @@ the name of its folder.
 An entry without a name or with an unparseable release date is rejected with the reason. A file
 that is not this payload, an entry that is not an object, or a value that is not a number or
 lies outside its range is a :class:`MalformedFile` naming the file and the entry.
+
+``opengap import`` streams the payload (:func:`read_parts`: one entry at a time, parts of
+:data:`PART_ROWS`, all in one transaction), so memory stays bounded whatever the file's size;
+:func:`read` reads it whole. Both give the same models, scores, prices, rejections and errors.
 """
 
 from __future__ import annotations
@@ -260,18 +264,19 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
 def read_parts(
     path: Path, *, model: str | None = None, benchmark: str | None = None
 ) -> Iterator[ImportBatch]:
-    """Yield what :func:`read` reads, streamed: its scores and prices in parts of
-    :data:`PART_ROWS`, for :meth:`opengap.store.Store.apply_batches` (one transaction).
+    """Yield what :func:`read` reads, streamed: its models, scores and prices in parts of
+    about :data:`PART_ROWS`, for :meth:`opengap.store.Store.apply_batches` (one transaction).
 
     Each file is read three times, one entry at a time (:mod:`opengap.sources.json_stream`):
     a scan of its parse events checks the syntax, layout and depth of the whole file and
     notes each entry's name, slug and id (an entry's model id depends on the names of the
-    whole snapshot, and on the latest snapshot naming the same AA id); the second pass gives
-    the first part: the models (merged across snapshots, the later one's facts winning),
-    benchmarks, rejected entries and row counts, every value checked as :func:`read` checks
-    it, and notes which entry gives the latest value of each score; the third yields the
-    scores and prices. A file the streaming parser refuses but Python's json reads (``NaN``,
-    integers beyond 64 bits) is read whole by :func:`read`, as one part.
+    whole snapshot, and on the latest snapshot naming the same AA id); the second pass reads
+    every entry as :func:`read` does (its errors, in its order; the rejected entries and row
+    counts, the first part), merges each model across snapshots (the later one's facts
+    winning) and notes which entry gives the latest value of each score; the third yields
+    each model once, with its first scores, and the scores and prices. A file the streaming
+    parser refuses but Python's json reads (``NaN``, integers beyond 64 bits) is read whole by
+    :func:`read`, as one part.
     """
     del model, benchmark
     try:
@@ -295,12 +300,14 @@ def read_parts(
             kept.add(n)
             bits = sum(_BIT[s.benchmark] for s in read_[1])
             givers.setdefault((read_[0], _ref_uid(entry)), []).append((n, bits))
-    batch.models = list(merged.values())
     yield batch
     part = _empty_part(batch)
     for n, (outline, i, model_id, entry) in enumerate(_stream(outlines, per_snapshot)):
         if n not in kept or model_id is None:
             continue
+        record = merged.pop(model_id, None)  # each model once, in the part of its first scores
+        if record is not None:
+            part.models.append(record)
         where = f"{outline.file}: model {i} ({entry['name']})"
         given = givers[(model_id, _ref_uid(entry))]
         for score in _scores(entry, model_id, outline.day, _url(entry), where):
@@ -310,7 +317,7 @@ def read_parts(
         price = _price(entry, model_id, outline.day, where)
         if price is not None:
             part.prices.append(price)
-        if len(part.scores) + len(part.prices) >= PART_ROWS:
+        if len(part.scores) + len(part.prices) + len(part.models) >= PART_ROWS:
             yield part
             part = _empty_part(batch)
     yield part

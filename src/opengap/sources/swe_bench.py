@@ -31,6 +31,10 @@ GPT-4o (2024-05-13) true, so open vs closed comes from the registry.
 
 A file that is not this layout, an entry whose resolved rate is not a number in 0-100, or whose
 per-instance dict cannot be parsed, raises :class:`MalformedFile` naming the leaderboard and entry.
+
+``opengap import`` streams the file (:func:`read_parts`: one entry at a time, its scores and
+per-task responses in parts of :data:`PART_ROWS`, all in one transaction); :func:`read` reads
+it whole. Both give the same models, scores, responses, rejections and errors.
 """
 
 from __future__ import annotations
