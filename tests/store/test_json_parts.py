@@ -275,6 +275,13 @@ def test_deep_nesting_is_refused_as_by_the_whole_file_reader(
         aa.read(path)
     with pytest.raises(MalformedFile, match="nested deeper than 64 levels"):
         _parts("artificial-analysis", path)
+    swe = tmp_path / "leaderboards.json"
+    swe.write_text('{"leaderboards": [{"name": "Lite", "results": [' + "[" * 5000 + "]" * 5000
+                   + "]}]}")  # fmt: skip
+    with pytest.raises(MalformedFile, match=r"nested too deeply|nested deeper than 64"):
+        sb.read(swe)
+    with pytest.raises(MalformedFile, match="nested deeper than 64 levels"):
+        _parts("swe-bench", swe)
 
 
 @pytest.mark.parametrize(

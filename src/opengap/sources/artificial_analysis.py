@@ -43,7 +43,7 @@ from typing import Any
 
 from opengap.errors import MalformedFile
 from opengap.names import make_id
-from opengap.sources.checks import MAX_JSON_DEPTH, check_input_path
+from opengap.sources.checks import check_input_path
 from opengap.sources.common import json_number, parse_date, read_json
 from opengap.sources.json_stream import (
     VALUE,
@@ -386,8 +386,7 @@ def _outline(file: Path) -> _Outline:
     watched = {"": root, "models": models, "models.item": entry, "models.item.name": field(0),
                "models.item.slug": field(1), "models.item.id": field(2),
                "meta.fetched_at": fetched}  # fmt: skip
-    if scan(file, watched, where, bom=True):
-        raise MalformedFile(f"{file}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    scan(file, watched, where, bom=True)
     if not state["map"] or not state["list"]:
         raise MalformedFile(
             f"{file}: not an Artificial Analysis llms.json payload (no 'models' list)"

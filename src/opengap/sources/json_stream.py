@@ -34,6 +34,7 @@ VALUE = frozenset({"start_map", "start_array", "string", "number", "integer", "d
 TYPE_NAMES = {"start_map": "dict", "start_array": "list", "string": "str", "boolean": "bool",
               "null": "NoneType"}  # fmt: skip
 _BOM = b"\xef\xbb\xbf"
+_SCAN_READ = 4096  # bytes per read of the scan (at most ~40 MB of paths for a read of '[')
 #: Streaming-parser errors on text Python's json module may read (then read the file whole).
 _JSON_MAY_READ = ("invalid char in json text", "overflow", "malformed number",
                   "invalid bytes in utf8")  # fmt: skip
@@ -54,33 +55,34 @@ def scan(
     where: Callable[[], str],
     *,
     bom: bool,
-) -> bool:
+) -> None:
     """Walk every parse event of ``file``; call ``watched[prefix](event, value)`` for the
     events at the watched prefixes (ijson's dotted paths: ``models.item.name``).
 
     ``bom``: a leading byte-order mark is skipped (else it is a syntax error).
 
-    Returns
-    -------
-    bool
-        True when containers nest deeper than :data:`MAX_JSON_DEPTH` somewhere (the whole file
-        is still read, so that a syntax error, which a whole-file read reports first, wins).
-
     Raises
     ------
     MalformedFile
         For a syntax error (a cut file, a stray character): the file, ``where()`` (the item
-        being read) and the text near the error.
+        being read) and the text near the error; for containers nested deeper than
+        :data:`MAX_JSON_DEPTH`, at once.
     Unstreamable
         For text the streaming parser refuses but Python's json module may read.
     """
-    depth, deep = 0, False
+    depth = 0
     with _open(file, bom=bom) as handle:
         try:
-            for prefix, event, value in ijson.parse(handle, use_float=True):
+            # Small reads: the parser makes every event of a read before the first is seen,
+            # each with its path, so a read of n brackets costs n^2 / 2 bytes of paths.
+            for prefix, event, value in ijson.parse(handle, use_float=True, buf_size=_SCAN_READ):
                 if event in OPEN:
                     depth += 1
-                    deep = deep or depth > MAX_JSON_DEPTH
+                    if depth > MAX_JSON_DEPTH:
+                        raise MalformedFile(
+                            f"{display_path(file)}: JSON nested deeper than {MAX_JSON_DEPTH} "
+                            "levels"
+                        )
                 elif event in CLOSE:
                     depth -= 1
                 call = watched.get(prefix)
@@ -88,7 +90,6 @@ def scan(
                     call(event, value)
         except ijson.JSONError as exc:
             raise _syntax_error(file, exc, where()) from None
-    return deep
 
 
 def stamp(file: Path) -> tuple[int, int]:

@@ -49,7 +49,7 @@ from typing import Any
 
 from opengap.errors import MalformedFile
 from opengap.names import make_id
-from opengap.sources.checks import MAX_JSON_DEPTH, check_input_path, display_path, load_json
+from opengap.sources.checks import check_input_path, load_json
 from opengap.sources.common import parse_date
 from opengap.sources.json_stream import VALUE, Unstreamable, changed, items, scan, stamp
 from opengap.sources.records import (
@@ -268,10 +268,7 @@ def _layout(file: Path) -> _Layout:
     watched = {"": root, "leaderboards": boards, "leaderboards.item": board,
                "leaderboards.item.name": name, "leaderboards.item.results": results,
                "leaderboards.item.results.item": result}  # fmt: skip
-    if scan(file, watched, where, bom=False):
-        raise MalformedFile(
-            f"{display_path(file)}: JSON nested deeper than {MAX_JSON_DEPTH} levels"
-        )
+    scan(file, watched, where, bom=False)
     if not state["map"] or not state["list"] or not layout.boards:
         raise MalformedFile(f"{file}: not a SWE-bench leaderboards file (no 'leaderboards' list)")
     for b in layout.boards:
