@@ -213,7 +213,7 @@ def _set(path: list[Any], value: Any) -> Any:
 @pytest.mark.parametrize(
     ("edit", "text", "message"),
     [
-        (None, '{"meta": {}, "models": [{"name": "x"', "not valid JSON (Expecting"),
+        (None, '{"meta": {}, "models": [{"name": "x"', "not valid JSON (premature EOF) at model 1"),
         (None, '[{"id": "v1_Semi_Private"}]', "no 'models' list"),
         (
             _set(["models", 4, "evaluations", "gpqa"], "0.5"),

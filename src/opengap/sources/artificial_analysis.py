@@ -26,11 +26,16 @@ the name of its folder.
 An entry without a name or with an unparseable release date is rejected with the reason. A file
 that is not this payload, an entry that is not an object, or a value that is not a number or
 lies outside its range is a :class:`MalformedFile` naming the file and the entry.
+
+``opengap import`` streams the payload (:func:`read_parts`: one entry at a time, parts of
+:data:`PART_ROWS`, all in one transaction), so memory stays bounded whatever the file's size;
+:func:`read` reads it whole. Both give the same models, scores, prices, rejections and errors.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -38,7 +43,17 @@ from typing import Any
 
 from opengap.errors import MalformedFile
 from opengap.names import make_id
+from opengap.sources.checks import check_input_path
 from opengap.sources.common import json_number, parse_date, read_json
+from opengap.sources.json_stream import (
+    VALUE,
+    Unstreamable,
+    changed,
+    items,
+    scan,
+    stamp,
+    type_name,
+)
 from opengap.sources.known_benchmarks import canonical_benchmark
 from opengap.sources.records import (
     BenchmarkRecord,
@@ -54,6 +69,8 @@ FILE_NAME = "llms.json"
 SOURCE = "Artificial Analysis"
 HARNESS = "artificial-analysis"
 MODEL_PAGE = "https://artificialanalysis.ai/models/{slug}"
+#: Scores and prices per part when the payload is streamed (:func:`read_parts`).
+PART_ROWS = 5_000  # a score is about 1 kB in Python: a part stays about 5 MB
 
 
 @dataclass(frozen=True)
@@ -86,6 +103,7 @@ EVALUATIONS: dict[str, Evaluation] = {
     "artificial_analysis_agentic_index": Evaluation("aa-agentic-index", 0.0, 100.0),
 }
 _ESTIMATED = "artificial_analysis_intelligence_index_is_estimated"
+_BIT = {spec.benchmark_id: 1 << k for k, spec in enumerate(EVALUATIONS.values())}
 
 
 def _fraction(
@@ -188,7 +206,10 @@ _PAREN = re.compile(r"\s*\(([^()]*)\)")
 
 
 def read(path: Path, *, model: str | None = None, benchmark: str | None = None) -> ImportBatch:
-    """Read one ``llms.json`` or a folder of dated snapshots of it.
+    """Read one ``llms.json`` or a folder of dated snapshots of it, each file whole.
+
+    :func:`read_parts` reads the same in bounded memory (``opengap import`` uses it); this
+    reads each file with Python's json module at once.
 
     Parameters
     ----------
@@ -219,23 +240,18 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
     batch = ImportBatch(kind=KIND, path=str(path), sha256=sha256_of(path))
     batch.benchmarks = _benchmarks()
     merged: dict[str, ModelRecord] = {}
-    per_snapshot = [_ids(entries) for _, _, entries in snapshots]
-    # AA's own id (else slug) names one model across snapshots, also when it is renamed
-    # ("Gemini 3.1 Flash-Lite Preview" -> "Gemini 3.1 Flash-Lite"): the latest name wins.
-    latest_id = {
-        uid: ids[id(entry)]
-        for (_, _, entries), ids in zip(snapshots, per_snapshot, strict=True)
-        for entry in entries
-        if id(entry) in ids and (uid := _uid(entry)) is not None
-    }
+    per_snapshot = _final_ids(
+        [_ids([(e.get("name"), e.get("slug")) for e in entries]) for _, _, entries in snapshots],
+        [[_uid(e.get("id"), e.get("slug")) for e in entries] for _, _, entries in snapshots],
+    )
     for (day, file, entries), ids in zip(snapshots, per_snapshot, strict=True):
-        for entry in entries:
-            uid = _uid(entry)
-            if id(entry) in ids and uid is not None:
-                ids[id(entry)] = latest_id[uid]
         for i, entry in enumerate(entries, 1):
             batch.rows_read += 1
-            _read_entry(batch, merged, ids, day, f"{file}: model {i}", entry)
+            read_ = _read_entry(batch, merged, ids[i - 1], day, f"{file}: model {i}", entry)
+            if read_ is not None:
+                batch.scores.extend(read_[1])
+                if read_[2] is not None:
+                    batch.prices.append(read_[2])
     batch.models = list(merged.values())
     # A later snapshot's value of a score replaces the earlier one (as importing the snapshots
     # one by one would); scores it no longer lists are kept. Same identity as the store's.
@@ -243,6 +259,165 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
               for s in batch.scores}  # fmt: skip
     batch.scores = list(latest.values())
     return batch
+
+
+def read_parts(
+    path: Path, *, model: str | None = None, benchmark: str | None = None
+) -> Iterator[ImportBatch]:
+    """Yield what :func:`read` reads, streamed: its models, scores and prices in parts of
+    about :data:`PART_ROWS`, for :meth:`opengap.store.Store.apply_batches` (one transaction).
+
+    Each file is read three times, one entry at a time (:mod:`opengap.sources.json_stream`):
+    a scan of its parse events checks the syntax, layout and depth of the whole file and
+    notes each entry's name, slug and id (an entry's model id depends on the names of the
+    whole snapshot, and on the latest snapshot naming the same AA id); the second pass reads
+    every entry as :func:`read` does (its errors, in its order; the rejected entries and row
+    counts, the first part), merges each model across snapshots (the later one's facts
+    winning) and notes which entry gives the latest value of each score; the third yields
+    each model once, with its first scores, and the scores and prices. A file the streaming
+    parser refuses but Python's json reads (``NaN``, integers beyond 64 bits) is read whole by
+    :func:`read`, as one part.
+    """
+    del model, benchmark
+    try:
+        outlines = sorted((_outline(f) for f in _files(path)), key=lambda o: (o.day, str(o.file)))
+    except Unstreamable:
+        yield read(path)
+        return
+    per_snapshot = _final_ids([_ids(list(zip(o.names, o.slugs, strict=True))) for o in outlines],
+                              [o.uids for o in outlines])  # fmt: skip
+    batch = ImportBatch(kind=KIND, path=str(path), sha256=sha256_of(path))
+    batch.benchmarks = _benchmarks()
+    merged: dict[str, ModelRecord] = {}
+    # (model id, AA id) -> (entry number, evaluations given as bits) of each entry naming it
+    givers: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    kept: set[int] = set()
+    for n, (outline, i, model_id, entry) in enumerate(_stream(outlines, per_snapshot)):
+        batch.rows_read += 1
+        where = f"{outline.file}: model {i}"
+        read_ = _read_entry(batch, merged, model_id, outline.day, where, entry)
+        if read_ is not None:
+            kept.add(n)
+            bits = sum(_BIT[s.benchmark] for s in read_[1])
+            givers.setdefault((read_[0], _ref_uid(entry)), []).append((n, bits))
+    yield batch
+    part = _empty_part(batch)
+    for n, (outline, i, model_id, entry) in enumerate(_stream(outlines, per_snapshot)):
+        if n not in kept or model_id is None:
+            continue
+        record = merged.pop(model_id, None)  # each model once, in the part of its first scores
+        if record is not None:
+            part.models.append(record)
+        where = f"{outline.file}: model {i} ({entry['name']})"
+        given = givers[(model_id, _ref_uid(entry))]
+        for score in _scores(entry, model_id, outline.day, _url(entry), where):
+            bit = _BIT[score.benchmark]
+            if max(m for m, bits in given if bits & bit) == n:  # the latest value of it
+                part.scores.append(score)
+        price = _price(entry, model_id, outline.day, where)
+        if price is not None:
+            part.prices.append(price)
+        if len(part.scores) + len(part.prices) + len(part.models) >= PART_ROWS:
+            yield part
+            part = _empty_part(batch)
+    yield part
+
+
+@dataclass
+class _Outline:
+    """What the scan of one ``llms.json`` learns: its date and each entry's identity."""
+
+    file: Path
+    stamp: tuple[int, int]  # size and mtime when scanned
+    day: date
+    skip: int  # values at ``models.item`` before the last ``models`` key (json keeps the last)
+    names: list[Any]  # per entry: its name, slug (a string or None) and AA identity
+    slugs: list[Any]
+    uids: list[str | None]
+
+
+def _outline(file: Path) -> _Outline:
+    """Scan ``file``: the checks of :func:`_snapshot`, in its order, and each entry's names."""
+    check_input_path(file, "file")
+    scanned = stamp(file)
+    state: dict[str, Any] = {"map": None, "key": None, "list": False, "fetched": None,
+                             "bad": None, "skip": 0, "count": 0}  # fmt: skip
+    entries: list[list[Any]] = []
+
+    def root(event: str, value: Any) -> None:
+        if event in VALUE and state["map"] is None:
+            state["map"] = event == "start_map"
+        elif event == "map_key":
+            state["key"] = value
+            if value == "models":  # json keeps the last of a repeated key
+                state.update(skip=state["skip"] + state["count"], count=0, list=False, bad=None)
+                entries.clear()
+            elif value == "meta":
+                state["fetched"] = None
+
+    def models(event: str, value: Any) -> None:
+        if event in VALUE:
+            state["list"] = event == "start_array"
+
+    def entry(event: str, value: Any) -> None:
+        if event not in VALUE:
+            return
+        state["count"] += 1
+        entries.append([None, None, None])
+        if event != "start_map" and state["bad"] is None:
+            state["bad"] = f"model {len(entries)}: not an object but {type_name(event, value)}"
+
+    def field(k: int) -> Any:
+        def keep(event: str, value: Any) -> None:
+            if event in VALUE and entries:
+                entries[-1][k] = value if event == "string" else None
+
+        return keep
+
+    def fetched(event: str, value: Any) -> None:
+        if event in VALUE:
+            state["fetched"] = value if event == "string" else None
+
+    def where() -> str:
+        if state["key"] == "models" and entries:
+            return f"at model {len(entries)}"
+        return f"at {state['key']!r}" if state["key"] else ""
+
+    watched = {"": root, "models": models, "models.item": entry, "models.item.name": field(0),
+               "models.item.slug": field(1), "models.item.id": field(2),
+               "meta.fetched_at": fetched}  # fmt: skip
+    scan(file, watched, where, bom=True)
+    if not state["map"] or not state["list"]:
+        raise MalformedFile(
+            f"{file}: not an Artificial Analysis llms.json payload (no 'models' list)"
+        )
+    if state["bad"]:
+        raise MalformedFile(f"{file}: {state['bad']}")
+    return _Outline(
+        file=file, stamp=scanned, day=_day(state["fetched"], file), skip=state["skip"],
+        names=[e[0] for e in entries], slugs=[e[1] for e in entries],
+        uids=[_uid(e[2], e[1]) for e in entries],
+    )  # fmt: skip
+
+
+def _stream(
+    outlines: list[_Outline], per_snapshot: list[list[str | None]]
+) -> Iterator[tuple[_Outline, int, str | None, dict[str, Any]]]:
+    """Yield (outline, entry number, model id, entry) for every entry, oldest snapshot first."""
+    for outline, ids in zip(outlines, per_snapshot, strict=True):
+        values = items(outline.file, "models.item", bom=True, scanned=outline.stamp)
+        for _ in range(outline.skip):
+            next(values, None)
+        for i, model_id in enumerate(ids, 1):
+            entry = next(values, None)
+            if not isinstance(entry, dict):  # the scan found an object here
+                raise changed(outline.file)
+            yield outline, i, model_id, entry
+        values.close()
+
+
+def _empty_part(batch: ImportBatch) -> ImportBatch:
+    return ImportBatch(kind=batch.kind, path=batch.path, sha256=batch.sha256)
 
 
 def _files(path: Path) -> list[Path]:
@@ -269,47 +444,55 @@ def _snapshot(file: Path) -> tuple[date, Path, list[dict[str, Any]]]:
         if not isinstance(entry, dict):
             raise MalformedFile(f"{file}: model {i}: not an object but {type(entry).__name__}")
     meta = data.get("meta")
-    fetched = meta.get("fetched_at") if isinstance(meta, dict) else None
-    day = None
+    return _day(meta.get("fetched_at") if isinstance(meta, dict) else None, file), file, models
+
+
+def _day(fetched: Any, file: Path) -> date:
+    """Return a snapshot's date: ``meta.fetched_at``, else the name of its folder."""
     for text in (fetched, file.parent.name):
         try:
             day = parse_date(text) if isinstance(text, str) else None
         except ValueError:
             day = None
         if day is not None:
-            break
-    if day is None:
-        raise MalformedFile(
-            f"{file}: no snapshot date (neither meta.fetched_at nor a dated folder)"
-        )
-    return day, file, models
+            return day
+    raise MalformedFile(f"{file}: no snapshot date (neither meta.fetched_at nor a dated folder)")
 
 
 def _read_entry(
     batch: ImportBatch,
     merged: dict[str, ModelRecord],
-    ids: dict[int, str],
+    model_id: str | None,
     day: date,
     where: str,
     entry: dict[str, Any],
-) -> None:
+) -> tuple[str, list[ScoreRecord], PriceRecord | None] | None:
+    """Fold an entry's model into ``merged``; return its model id, scores and price, or None
+    when the entry is rejected (``model_id`` is None exactly when it has no name)."""
     name = entry.get("name")
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str) or not name.strip() or model_id is None:
         batch.reject(where, "no model name")
-        return
+        return None
     where = f"{where} ({name})"
     try:
-        record = _model(entry, ids[id(entry)], where)
+        record = _model(entry, model_id, where)
     except ValueError as exc:
         batch.reject(where, str(exc))
-        return
+        return None
     _merge(merged, record)
+    scores = _scores(entry, record.model_id, day, _url(entry), where)
+    return record.model_id, scores, _price(entry, record.model_id, day, where)
+
+
+def _url(entry: dict[str, Any]) -> str | None:
     slug = entry.get("slug")
-    url = MODEL_PAGE.format(slug=slug) if isinstance(slug, str) and slug else None
-    batch.scores.extend(_scores(entry, record.model_id, day, url, where))
-    price = _price(entry, record.model_id, day, where)
-    if price is not None:
-        batch.prices.append(price)
+    return MODEL_PAGE.format(slug=slug) if isinstance(slug, str) and slug else None
+
+
+def _ref_uid(entry: dict[str, Any]) -> str:
+    """Return what names an entry in its scores' ``source_ref``: AA's id, else its slug."""
+    uid = entry.get("id") if isinstance(entry.get("id"), str) else entry.get("slug")
+    return f"{uid}"
 
 
 def _section(entry: dict[str, Any], key: str, where: str) -> dict[str, Any]:
@@ -390,7 +573,7 @@ def _scores(
 ) -> list[ScoreRecord]:
     evaluations = _section(entry, "evaluations", where)
     estimated = evaluations.get(_ESTIMATED) is True
-    uid = entry.get("id") if isinstance(entry.get("id"), str) else entry.get("slug")
+    uid = _ref_uid(entry)
     out = []
     for key, spec in EVALUATIONS.items():
         value = _number(evaluations, key, where)
@@ -453,26 +636,44 @@ def _collapse(text: str) -> str:
     return re.sub(r"[\s-]*-[\s-]*|\s+", lambda m: "-" if "-" in m.group() else " ", text.strip())
 
 
-def _ids(entries: list[dict[str, Any]]) -> dict[int, str]:
-    """Return each entry's model id (by ``id()`` of the entry); AA's slug breaks a tie."""
-    by_id: dict[str, list[dict[str, Any]]] = {}
-    for entry in entries:
-        name = entry.get("name")
+def _ids(keys: list[tuple[Any, Any]]) -> list[str | None]:
+    """Return each entry's model id from its (name, slug), None without a name; AA's slug
+    breaks a tie between entries of one snapshot whose names give the same id."""
+    by_id: dict[str, list[int]] = {}
+    for i, (name, _) in enumerate(keys):
         if isinstance(name, str) and name.strip():
-            by_id.setdefault(model_id(name), []).append(entry)
-    out: dict[int, str] = {}
+            by_id.setdefault(model_id(name), []).append(i)
+    out: list[str | None] = [None] * len(keys)
     for ident, group in by_id.items():
-        for entry in group:
-            slug = entry.get("slug")
+        for i in group:
+            slug = keys[i][1]
             clash = len(group) > 1 and isinstance(slug, str)
-            out[id(entry)] = make_id(f"{ident}-{slug}") if clash else ident
+            out[i] = make_id(f"{ident}-{slug}") if clash else ident
     return out
 
 
-def _uid(entry: dict[str, Any]) -> str | None:
+def _final_ids(
+    per_snapshot: list[list[str | None]], uids: list[list[str | None]]
+) -> list[list[str | None]]:
+    """Give every entry of an AA identity (its ``id``, else slug) the model id of the latest
+    snapshot naming it, so a model renamed between snapshots ("Gemini 3.1 Flash-Lite
+    Preview" -> "Gemini 3.1 Flash-Lite") is one model under its latest name."""
+    latest = {
+        uid: ident
+        for ids, snapshot_uids in zip(per_snapshot, uids, strict=True)
+        for ident, uid in zip(ids, snapshot_uids, strict=True)
+        if ident is not None and uid is not None
+    }
+    return [
+        [latest[uid] if ident is not None and uid is not None else ident
+         for ident, uid in zip(ids, snapshot_uids, strict=True)]
+        for ids, snapshot_uids in zip(per_snapshot, uids, strict=True)
+    ]  # fmt: skip
+
+
+def _uid(ident: Any, slug: Any) -> str | None:
     """Return AA's stable identity of an entry: its ``id``, else its ``slug`` (None if neither)."""
-    for key in ("id", "slug"):
-        value = entry.get(key)
+    for key, value in (("id", ident), ("slug", slug)):
         if isinstance(value, str) and value.strip():
             return f"{key}:{value.strip()}"
     return None

@@ -31,6 +31,10 @@ GPT-4o (2024-05-13) true, so open vs closed comes from the registry.
 
 A file that is not this layout, an entry whose resolved rate is not a number in 0-100, or whose
 per-instance dict cannot be parsed, raises :class:`MalformedFile` naming the leaderboard and entry.
+
+``opengap import`` streams the file (:func:`read_parts`: one entry at a time, its scores and
+per-task responses in parts of :data:`PART_ROWS`, all in one transaction); :func:`read` reads
+it whole. Both give the same models, scores, responses, rejections and errors.
 """
 
 from __future__ import annotations
@@ -38,13 +42,16 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from opengap.errors import MalformedFile
 from opengap.names import make_id
-from opengap.sources.checks import load_json
+from opengap.sources.checks import check_input_path, load_json
 from opengap.sources.common import parse_date
+from opengap.sources.json_stream import VALUE, Unstreamable, changed, items, scan, stamp
 from opengap.sources.records import (
     BenchmarkRecord,
     ImportBatch,
@@ -60,6 +67,8 @@ SOURCE_URL = "https://www.swebench.com/"
 BASH_LOOP = "mini-swe-agent"
 MAX_BYTES = 256 * 1024 * 1024
 MAX_DETAILS_CHARS = 20_000_000
+#: Scores and per-task responses per part when the file is streamed (:func:`read_parts`).
+PART_ROWS = 20_000
 
 #: leaderboard name -> (benchmark id, benchmark name, number of tasks where the file shows it)
 BOARDS: dict[str, tuple[str, str]] = {
@@ -77,8 +86,9 @@ _SIZE = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?b)(?![a-z0-9])")
 
 
 def read(path: Path, *, model: str | None = None, benchmark: str | None = None) -> ImportBatch:
-    """Read ``leaderboards.json`` (or a directory holding it) into a batch.
+    """Read ``leaderboards.json`` (or a directory holding it) into a batch, the file whole.
 
+    :func:`read_parts` reads the same in bounded memory (``opengap import`` uses it).
     ``model`` and ``benchmark`` overrides are not supported by this layout and are ignored.
 
     Examples
@@ -87,11 +97,7 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
     >>> sorted({s.harness for s in batch.scores})[:2]  # doctest: +SKIP
     ['Agentless-1.5', 'AppMap Navie']
     """
-    file = path / FILE_NAME if path.is_dir() else path
-    if not file.is_file():
-        raise MalformedFile(f"{file}: no such file (expected swebench.com's {FILE_NAME})")
-    if file.stat().st_size > MAX_BYTES:
-        raise MalformedFile(f"{file}: larger than {MAX_BYTES >> 20} MiB, not a leaderboard file")
+    file = _file(path)
     data = load_json(file)  # non-regular files, bad text, deep nesting: one clear error
     boards = data.get("leaderboards") if isinstance(data, dict) else None
     if not isinstance(boards, list) or not boards:
@@ -115,20 +121,229 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
         bench_id, bench_name = BOARDS[name]
         benches.setdefault(bench_id, _benchmark(bench_id, bench_name))
         for i, entry in enumerate(results):
-            where = f"{file}: {name}[{i}]"
-            if not isinstance(entry, dict):
-                raise MalformedFile(f"{where}: an entry is not a JSON object")
-            label = f"{where} {str(entry.get('name', ''))[:60]!r}"
-            folder = str(entry.get("folder") or "")
-            if name == "bash-only" and folder:
-                bash_folders.add(folder)
-            elif folder and folder in bash_folders:
-                continue  # the same run as a bash-only entry, listed again on this board
+            if _skipped(entry, name, f"{file}: {name}[{i}]", bash_folders):
+                continue
             batch.rows_read += 1
+            label = f"{file}: {name}[{i}] {str(entry.get('name', ''))[:60]!r}"
             _entry(batch, entry, name, bench_id, label, models)
     batch.benchmarks = list(benches.values())
     batch.models = list(models.values())
     return batch
+
+
+def read_parts(
+    path: Path, *, model: str | None = None, benchmark: str | None = None
+) -> Iterator[ImportBatch]:
+    """Yield what :func:`read` reads, streamed: its scores and per-task responses in parts of
+    :data:`PART_ROWS`, for :meth:`opengap.store.Store.apply_batches` (one transaction).
+
+    The file is read three times, one entry at a time (:mod:`opengap.sources.json_stream`):
+    a scan of its parse events checks the syntax, layout and depth of the whole file and
+    finds each leaderboard's name and entries; the second pass gives the first part: the
+    models (each named once, with the aliases of every entry naming it), benchmarks,
+    rejected entries and row counts, every entry checked as :func:`read` checks it (its
+    per-task results included), in :func:`read`'s order (bash-only first); the third yields
+    the scores and responses. A file the streaming parser refuses but Python's json reads
+    (``NaN``, integers beyond 64 bits) is read whole by :func:`read`, as one part.
+    """
+    del model, benchmark
+    file = _file(path)
+    try:
+        layout = _layout(file)
+    except Unstreamable:
+        yield read(path)
+        return
+    outline = _Pass(ImportBatch(kind=KIND, path=str(path), sha256=sha256_of(file)), outline=True)
+    for _ in _walk(file, layout, outline):
+        pass
+    outline.batch.benchmarks = list(outline.benches.values())
+    outline.batch.models = list(outline.models.values())
+    yield outline.batch
+    records = _Pass(_empty_part(outline.batch), outline=False)
+    for _ in _walk(file, layout, records):
+        if len(records.batch.scores) + len(records.batch.responses) >= PART_ROWS:
+            yield records.batch
+            records.batch = _empty_part(outline.batch)
+    yield records.batch
+
+
+def _file(path: Path) -> Path:
+    file = path / FILE_NAME if path.is_dir() else path
+    if not file.is_file():
+        raise MalformedFile(f"{file}: no such file (expected swebench.com's {FILE_NAME})")
+    if file.stat().st_size > MAX_BYTES:
+        raise MalformedFile(f"{file}: larger than {MAX_BYTES >> 20} MiB, not a leaderboard file")
+    return file
+
+
+def _skipped(entry: Any, board: str, where: str, bash_folders: set[str]) -> bool:
+    """True for an entry that repeats a bash-only run on another board (noting bash-only
+    runs as they come); MalformedFile for an entry that is not an object."""
+    if not isinstance(entry, dict):
+        raise MalformedFile(f"{where}: an entry is not a JSON object")
+    folder = str(entry.get("folder") or "")
+    if board == "bash-only" and folder:
+        bash_folders.add(folder)
+        return False
+    return bool(folder) and folder in bash_folders  # listed again on this board
+
+
+@dataclass
+class _Board:
+    """One leaderboard as the scan found it."""
+
+    is_map: bool
+    name: str | None = None  # None: no name, or one that is not a string
+    results: str | None = None  # "list", "other" (not a list) or None (no results)
+    span: list[int] | None = None  # [first value number, count] of its results list
+
+
+@dataclass
+class _Layout:
+    """The scan's view of the file: its leaderboards, and where their entries lie among the
+    values at ``leaderboards.item.results.item`` (what :func:`items` yields, in order)."""
+
+    stamp: tuple[int, int]  # size and mtime when scanned
+    boards: list[_Board] = field(default_factory=list)
+
+
+@dataclass
+class _Pass:
+    """One reading of the entries: the outline (models, rejections, counts) or the records
+    (scores and responses)."""
+
+    batch: ImportBatch
+    outline: bool
+    benches: dict[str, BenchmarkRecord] = field(default_factory=dict)
+    models: dict[str, ModelRecord] = field(default_factory=dict)
+
+
+def _layout(file: Path) -> _Layout:
+    """Scan ``file``: its syntax, depth and layout, checked in :func:`read`'s order."""
+    check_input_path(file, "file")
+    state: dict[str, Any] = {"map": None, "key": None, "list": False, "values": 0}
+    layout = _Layout(stamp(file))
+
+    def root(event: str, value: Any) -> None:
+        if event in VALUE and state["map"] is None:
+            state["map"] = event == "start_map"
+        elif event == "map_key":
+            state["key"] = value
+            if value == "leaderboards":  # json keeps the last of a repeated key
+                layout.boards, state["list"] = [], False
+
+    def boards(event: str, value: Any) -> None:
+        if event in VALUE:
+            state["list"] = event == "start_array"
+
+    def board(event: str, value: Any) -> None:
+        if event in VALUE:
+            layout.boards.append(_Board(is_map=event == "start_map"))
+
+    def name(event: str, value: Any) -> None:
+        if event in VALUE and layout.boards:
+            layout.boards[-1].name = value if event == "string" else None
+
+    def results(event: str, value: Any) -> None:
+        if event in VALUE and layout.boards:
+            current = layout.boards[-1]
+            current.results = "list" if event == "start_array" else "other"
+            current.span = [state["values"], 0] if event == "start_array" else None
+
+    def result(event: str, value: Any) -> None:
+        if event in VALUE:
+            state["values"] += 1
+            current = layout.boards[-1] if layout.boards else None
+            if current is not None and current.span is not None:
+                current.span[1] += 1
+
+    def where() -> str:
+        if state["key"] != "leaderboards" or not layout.boards:
+            return f"at {state['key']!r}" if state["key"] else ""
+        current = layout.boards[-1]
+        entry = f", entry {current.span[1]}" if current.span and current.span[1] else ""
+        shown = f" ({current.name!r})" if current.name else ""
+        return f"at leaderboard {len(layout.boards)}{shown}{entry}"
+
+    watched = {"": root, "leaderboards": boards, "leaderboards.item": board,
+               "leaderboards.item.name": name, "leaderboards.item.results": results,
+               "leaderboards.item.results.item": result}  # fmt: skip
+    scan(file, watched, where, bom=False)
+    if not state["map"] or not state["list"] or not layout.boards:
+        raise MalformedFile(f"{file}: not a SWE-bench leaderboards file (no 'leaderboards' list)")
+    for b in layout.boards:
+        if not b.is_map or b.name is None:
+            raise MalformedFile(f"{file}: a leaderboard without a name")
+    return layout
+
+
+def _walk(file: Path, layout: _Layout, reading: _Pass) -> Iterator[None]:
+    """Read the entries as :func:`read` does, streamed; yield after each entry read."""
+    bash_folders: set[str] = set()
+    names = [str(b.name) for b in layout.boards]
+    ordered = sorted(range(len(names)), key=lambda j: 0 if names[j] == "bash-only" else 1)
+    for segment in _segments(ordered):  # boards in file order: one pass over the file each
+        wanted = [j for j in segment if names[j] in BOARDS and layout.boards[j].results == "list"]
+        entries = _entries(file, layout, wanted)
+        for j in segment:
+            name, board = names[j], layout.boards[j]
+            if board.results != "list" or board.span is None:
+                raise MalformedFile(f"{file}: leaderboard {name!r} has no 'results' list")
+            if name not in BOARDS:
+                for i in range(board.span[1]):
+                    if reading.outline:
+                        reading.batch.rows_read += 1
+                        reading.batch.reject(
+                            f"{file}: {name}[{i}]", f"unknown leaderboard {name!r}"
+                        )
+                continue
+            bench_id, bench_name = BOARDS[name]
+            reading.benches.setdefault(bench_id, _benchmark(bench_id, bench_name))
+            for i in range(board.span[1]):
+                entry = next(entries)
+                if _skipped(entry, name, f"{file}: {name}[{i}]", bash_folders):
+                    continue
+                if reading.outline:
+                    reading.batch.rows_read += 1
+                label = f"{file}: {name}[{i}] {str(entry.get('name', ''))[:60]!r}"
+                _entry(reading.batch, entry, name, bench_id, label, reading.models,
+                       outline=reading.outline, records=not reading.outline)  # fmt: skip
+                yield
+        entries.close()
+
+
+def _segments(ordered: list[int]) -> list[list[int]]:
+    """Split the boards' reading order into runs that follow the file's order."""
+    runs: list[list[int]] = []
+    for j in ordered:
+        if runs and j > runs[-1][-1]:
+            runs[-1].append(j)
+        else:
+            runs.append([j])
+    return runs
+
+
+def _entries(file: Path, layout: _Layout, wanted: list[int]) -> Generator[Any, None, None]:
+    """Yield the entries of the ``wanted`` boards (in file order), one at a time."""
+    spans = sorted(tuple(span) for j in wanted if (span := layout.boards[j].span) is not None)
+    values = items(file, "leaderboards.item.results.item", bom=False, scanned=layout.stamp)
+    done = 0
+    for start, count in spans:
+        for _ in range(start + count - done):
+            value = next(values, _END)
+            if value is _END:
+                raise changed(file)
+            done += 1
+            if done > start:
+                yield value
+    values.close()
+
+
+_END = object()
+
+
+def _empty_part(batch: ImportBatch) -> ImportBatch:
+    return ImportBatch(kind=batch.kind, path=batch.path, sha256=batch.sha256)
 
 
 def _board_name(board: Any, file: Path) -> str:
@@ -152,40 +367,50 @@ def _entry(
     bench_id: str,
     label: str,
     models: dict[str, ModelRecord],
+    *,
+    outline: bool = True,
+    records: bool = True,
 ) -> None:
+    """Read one entry, every value checked; ``outline``: record its model and a rejection,
+    ``records``: its score and per-task responses."""
     tags = [str(t) for t in entry.get("tags") or [] if isinstance(t, str)]
     refs = sorted({t.split(":", 1)[1].strip() for t in tags if t.startswith("Model:")} - {""})
     if len(refs) != 1:
         what = "names no model" if not refs else f"names {len(refs)} models ({', '.join(refs)})"
-        batch.reject(label, f"{what}: a system, not one model's score")
+        if outline:
+            batch.reject(label, f"{what}: a system, not one model's score")
         return
     value = _resolved(entry, label)
     ref = refs[0]
     system = str(entry.get("name") or "").strip()
     if _SIZE.search(system.lower()) and not _names_model(system, ref):
-        batch.reject(
-            label,
-            f"the system {system!r} names a model size but not its model {ref!r}: a fine-tune "
-            "or a system of several models built on it, not that model's score",
-        )
+        if outline:
+            batch.reject(
+                label,
+                f"the system {system!r} names a model size but not its model {ref!r}: a "
+                "fine-tune or a system of several models built on it, not that model's score",
+            )
         return
-    model_id = _model(ref, tags, models)
+    model_id = _model(ref, tags, models) if outline else _model_id(ref)
     harness = _harness(board, system)
     attempts = next((t.split("-", 1)[1].strip() for t in tags if t.startswith("System: Attempts")),
                     "1")  # fmt: skip
-    batch.scores.append(
-        ScoreRecord(
-            model=model_id, benchmark=bench_id, value=value / 100.0, value_text=f"{value}",
-            harness=harness, setting=f"attempts {attempts}; {board} leaderboard; {system}",
-            eval_date=_date(entry.get("date"), label),
-            source=f"SWE-bench leaderboard ({board})", source_url=SOURCE_URL,
-            source_ref=f"{board}:{entry.get('folder') or system}", model_ref=ref,
-            n_items=500 if bench_id == "swe-bench-verified" else None,
-        )
+    score = ScoreRecord(
+        model=model_id, benchmark=bench_id, value=value / 100.0, value_text=f"{value}",
+        harness=harness, setting=f"attempts {attempts}; {board} leaderboard; {system}",
+        eval_date=_date(entry.get("date"), label),
+        source=f"SWE-bench leaderboard ({board})", source_url=SOURCE_URL,
+        source_ref=f"{board}:{entry.get('folder') or system}", model_ref=ref,
+        n_items=500 if bench_id == "swe-bench-verified" else None,
     )  # fmt: skip
+    if records:
+        batch.scores.append(score)
     details = entry.get("per_instance_details")
-    if details:
-        for item_id, result in _details(details, label).items():
+    if not details:
+        return
+    tasks = _details(details, label)  # checked in the outline too: the same error first
+    if records:
+        for item_id, result in tasks.items():
             batch.responses.append(
                 ResponseRecord(
                     model=model_id, benchmark=bench_id, item_id=item_id,
@@ -229,11 +454,13 @@ def _clean_ref(ref: str) -> str:
     return bare.split("/", 1)[1] if "/" in bare else bare
 
 
+def _model_id(ref: str) -> str:
+    return make_id(_clean_ref(ref)) or make_id(ref)
+
+
 def _model(ref: str, tags: list[str], models: dict[str, ModelRecord]) -> str:
     name = _clean_ref(ref)
-    model_id = make_id(name)
-    if not model_id:
-        model_id = make_id(ref)
+    model_id = _model_id(ref)
     orgs = [t.split(":", 1)[1].strip() for t in tags if t.startswith("Org:")]
     org = next((o for o in orgs if o.lower() not in _SCAFFOLD_ORGS), None)
     record = models.get(model_id)
