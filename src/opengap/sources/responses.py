@@ -175,17 +175,20 @@ def _flag(keys: list[Key], candidates: npt.NDArray[np.int64]) -> list[bool]:
 
 def _key(row: Row, model: str | None, benchmark: str | None) -> Key:
     return (
-        str(model or _text(row.get("model"))).strip(),
-        str(benchmark or _text(row.get("benchmark"))).strip(),
-        _text(row.get("item")).strip(),
-        _text(row.get("harness")).strip(),
+        _cell(model or row.get("model")),
+        _cell(benchmark or row.get("benchmark")),
+        _cell(row.get("item")),
+        _cell(row.get("harness")),
     )
 
 
-def _text(value: object) -> str:
+def _cell(value: object) -> str:
+    """Return a cell as stripped text; an absent or null cell (None, NaN) is empty."""
+    if isinstance(value, str):
+        return value.strip()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return str(value)
+    return str(value).strip()
 
 
 # ------------------------------------------------------------------------------ reading
