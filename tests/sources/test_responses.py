@@ -339,3 +339,13 @@ def test_a_file_that_is_not_parquet_is_refused(tmp_path: Path) -> None:
     path.write_text("model,benchmark,item,score\nm0,quiz,q0,1\n")
     with pytest.raises(MalformedFile, match=r"not a readable CSV or Parquet file \("):
         responses.read(path)
+
+
+def test_keys_that_join_to_the_same_text_are_told_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(responses, "_key_hash", lambda key: 0)
+    path = tmp_path / "r.csv"
+    path.write_text(HEADER + "a,bc,q,1,\nab,c,q,0,\na,b,cq,0,\na,bc,q,1,\n")
+    got = [(r.model, r.benchmark, r.item_id, r.score) for r in responses.read(path).responses]
+    assert got == [("a", "bc", "q", 1.0), ("ab", "c", "q", 0.0), ("a", "b", "cq", 0.0)]

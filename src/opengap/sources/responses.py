@@ -13,7 +13,9 @@ The file is streamed (:func:`read_parts`), so memory stays bounded by a part of
 64-bit hash of each row's (model, benchmark, item, harness) in a numpy array, to find the hashes
 met more than once; the second checks and yields the rows, comparing exactly -- by the keys
 themselves -- only the rows whose hash is such a candidate. A hash collision therefore costs an
-exact comparison and never refuses (or merges) rows that differ.
+exact comparison and never refuses (or merges) rows that differ. The keys of those candidate
+rows are held (one string each) until the end, so a file in which most rows repeat holds most
+of its keys.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def read_parts(
     first = ImportBatch(kind=KIND, path=str(path), sha256=sha256_of(path))
     yield first
     candidates = _repeated_hashes(_keys(path, model, benchmark))
-    seen: dict[Key, float] = {}  # the rows whose hash is a candidate, by their exact key
+    seen: dict[str, float] = {}  # the rows whose hash is a candidate, by their exact key
     number = 1  # the header is row 1
     rows = _rows(path)
     while chunk := list(islice(rows, PART_ROWS)):
@@ -111,14 +113,15 @@ def read_parts(
             number += 1
             response = _response(row, key, f"{shown}: row {number}")
             if check:
-                if key in seen:
-                    if seen[key] != response.score:
+                exact = _exact(key)
+                if exact in seen:
+                    if seen[exact] != response.score:
                         raise MalformedFile(
                             f"{shown}: row {number}: item {key[2]!r} of {key[1]!r} answered "
                             f"twice by {key[0]!r} with different scores"
                         )
                     continue  # an exact duplicate counts once
-                seen[key] = response.score
+                seen[exact] = response.score
             part.responses.append(response)
         yield part
 
@@ -146,6 +149,13 @@ def _key_hash(key: Key) -> int:
     collision only makes two rows be compared exactly.
     """
     return hash(key)
+
+
+def _exact(key: Key) -> str:
+    """Return the key as one string that tells any two different keys apart (the lengths of
+    the first three parts, then the parts): a candidate's key held in one object, not five."""
+    model, benchmark, item, harness = key
+    return f"{len(model)},{len(benchmark)},{len(item)}:{model}{benchmark}{item}{harness}"
 
 
 def _keys(path: Path, model: str | None, benchmark: str | None) -> Iterator[Key]:
