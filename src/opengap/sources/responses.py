@@ -8,8 +8,8 @@ is refused: one error naming the file and row, nothing imported. Exact duplicate
 A CSV file is read strictly (:func:`opengap.sources.checks.read_csv_table`): a short, long or
 cut row, a repeated header column or text that is not UTF-8 is refused with file and line.
 
-The file is streamed (:func:`read_parts`), so memory stays bounded by a part of
-:data:`PART_ROWS` rows whatever the file's size. It is read twice: the first pass keeps only a
+The file is streamed (:func:`read_parts`): memory holds a part of :data:`PART_ROWS` rows and
+8 bytes a row of the file (16 while they are sorted). It is read twice: the first pass keeps only a
 64-bit hash of each row's (model, benchmark, item, harness) in a numpy array, to find the hashes
 met more than once; the second checks and yields the rows, comparing exactly -- by the keys
 themselves -- only the rows whose hash is such a candidate. A hash collision therefore costs an
