@@ -61,6 +61,9 @@ TARGETS: list[tuple[str, str]] = [
     ("epoch-open-report", "epoch-open-models-2024/gsm1k_with_model_accessibility.csv"),
     ("open-llm-leaderboard", "open-llm-leaderboard-v1/open-llm-leaderboard.csv"),
     ("lm-eval", "lm-eval-samples/*/samples_*.jsonl"),
+    # the two JSON importers that stream their file in parts (ijson)
+    ("artificial-analysis", "artificial-analysis-2026/2026-07-10/llms.json"),
+    ("swe-bench", "swe-bench-leaderboards/leaderboards.json"),
 ]
 
 COUNTS = (
