@@ -177,7 +177,7 @@ def test_the_same_item_under_two_harnesses_is_two_responses(tmp_path: Path) -> N
     [
         ("m0,quiz,q99\n", "line 12: a short (or cut) row of 3 field(s), the header has 5"),
         ("m0,quiz,q99,1,,x\n", "line 12: a long row of 6 field(s), the header has 5"),
-        ('m0,quiz,"q99,1,\n', "line 11: not parseable as CSV (unexpected end of data)"),
+        ('m0,quiz,"q99,1,\n', "line 12: not parseable as CSV (unexpected end of data)"),
     ],
 )
 def test_a_cut_short_or_long_row_in_a_later_part_is_refused(
@@ -187,7 +187,6 @@ def test_a_cut_short_or_long_row_in_a_later_part_is_refused(
     path = synthetic(tmp_path / "r.csv", 10, extra=extra)
     with quiz_store(tmp_path / "s.duckdb", tmp_path) as store:
         message = refused(store, path)
-    # (an unclosed quote is named at the line of the row before it: checks.read_csv_table's)
     assert message == f"{path}: {problem}"
 
 

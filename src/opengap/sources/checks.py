@@ -118,6 +118,7 @@ def read_csv_table(
     check_input_path(path, "file")
     shown = display_path(path)
     line = 0
+    reader = None
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, strict=True)
@@ -139,8 +140,8 @@ def read_csv_table(
                 start = reader.line_num + 1
     except UnicodeDecodeError as exc:
         raise MalformedFile(f"{shown}: not UTF-8 text ({exc.reason})") from None
-    except csv.Error as exc:
-        where = f"line {line or 1}: " if line else ""
+    except csv.Error as exc:  # named at the line the parser stopped on (a quote left open)
+        where = f"line {reader.line_num}: " if reader is not None and reader.line_num else ""
         raise MalformedFile(f"{shown}: {where}not parseable as CSV ({exc})") from None
 
 
