@@ -44,17 +44,21 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 TARGET = 5.0
 
-_CHILD = r"""
-import json, resource, sys
-from opengap import catalog
-from opengap.store import Store
-
+#: The resident memory of the process now, in kB (the children's code, shared with
+#: bench_store_writes.py).
+RSS_KB = r"""
 def rss_kb():
     with open("/proc/self/status") as handle:
         for line in handle:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+"""
+
+_CHILD = RSS_KB + r"""
+import json, resource, sys
+from opengap import catalog
+from opengap.store import Store
 
 kind, path, db, prepare = sys.argv[1:5]
 with Store(db) as store:

@@ -28,9 +28,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench_memory import RSS_KB  # the same measure of resident memory
+
 PART_ROWS = 20_000
 
-_CHILD = r"""
+_CHILD = RSS_KB + r"""
 import glob, json, resource, sys
 import duckdb
 import pyarrow.parquet as pq
@@ -47,14 +49,6 @@ con.execute(
     "model_ref VARCHAR, import_id INTEGER, cost_per_task_usd DOUBLE)"
 )
 con.execute("CHECKPOINT")
-
-def rss_kb():
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
 base = rss_kb()
 columns = pq.read_schema(files[0]).names
 target = f"scores ({', '.join(columns)})"
