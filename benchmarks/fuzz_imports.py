@@ -257,9 +257,10 @@ def _worker(jobs: mp.Queue[Any], results: mp.Queue[Any], base_store: str) -> Non
         problems = []
         checks = {
             "score not finite or out of range": (
+                # a benchmark of unknown scale may go below 0 (AA's Omniscience Index: -100..100)
                 "SELECT count(*) FROM scores s JOIN benchmarks b USING (benchmark_id) WHERE "
-                "isnan(s.value) OR isinf(s.value) OR s.value < 0 OR ((b.is_fraction OR "
-                "b.ceiling IS NOT NULL) AND s.value > coalesce(b.ceiling, 1.0) + 1e-9)"
+                "isnan(s.value) OR isinf(s.value) OR ((b.is_fraction OR b.ceiling IS NOT NULL) "
+                "AND (s.value < 0 OR s.value > coalesce(b.ceiling, 1.0) + 1e-9))"
             ),
             "stderr or n_items bad": (
                 "SELECT count(*) FROM scores WHERE isnan(stderr) OR isinf(stderr) OR stderr < 0 "
