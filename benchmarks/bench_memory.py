@@ -39,7 +39,9 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 TARGET = 5.0
@@ -120,19 +122,29 @@ def write_hub_runs(target: Path, size: int) -> None:
             handle.write(chunk.getvalue())
 
 
+def _repeated(
+    entries: list[dict[str, Any]], size: int,
+    renamed: Callable[[dict[str, Any], int], dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Return copies of ``entries``, cycled to about ``size`` bytes of JSON, copy ``i``
+    updated with ``renamed(entry, i)`` (its unique names)."""
+    one = len(json.dumps(entries)) / len(entries)
+    copies = []
+    for i in range(max(1, int(size / one))):
+        entry = dict(entries[i % len(entries)])
+        entry.update(renamed(entry, i))
+        copies.append(entry)
+    return copies
+
+
 def write_artificial_analysis(target: Path, size: int) -> None:
     """Write ``target/2026-07-10/llms.json`` of about ``size`` bytes, unique models."""
     source = DATA / "artificial-analysis-2026" / "2026-07-10" / "llms.json"
     data = json.loads(source.read_text(encoding="utf-8"))
-    real = data["models"]
-    one = len(json.dumps(real)) / len(real)
-    models = []
-    for i in range(max(1, int(size / one))):
-        entry = dict(real[i % len(real)])
-        entry["id"] = f"synthetic-{i}"
-        entry["name"] = f"{entry['name']} synthetic {i}"
-        entry["slug"] = f"{entry.get('slug') or 'model'}-synthetic-{i}"
-        models.append(entry)
+    models = _repeated(data["models"], size, lambda entry, i: {
+        "id": f"synthetic-{i}", "name": f"{entry['name']} synthetic {i}",
+        "slug": f"{entry.get('slug') or 'model'}-synthetic-{i}",
+    })  # fmt: skip
     folder = target / "2026-07-10"
     folder.mkdir(parents=True)
     (folder / "llms.json").write_text(json.dumps({"meta": data.get("meta"), "models": models}))
@@ -143,13 +155,10 @@ def write_swe_bench(target: Path, size: int) -> None:
     data = json.loads((DATA / "swe-bench-leaderboards" / "leaderboards.json").read_text())
     boards = data["leaderboards"]
     detailed = [e for b in boards for e in b["results"] if e.get("per_instance_details")]
-    one = len(json.dumps(detailed)) / len(detailed)
-    results = []
-    for i in range(max(1, int(size / one))):
-        entry = dict(detailed[i % len(detailed)])
-        entry["name"] = f"{entry['name']} synthetic {i}"
-        entry["folder"] = f"{entry.get('folder', 'run')}-synthetic-{i}"
-        results.append(entry)
+    results = _repeated(detailed, size, lambda entry, i: {
+        "name": f"{entry['name']} synthetic {i}",
+        "folder": f"{entry.get('folder', 'run')}-synthetic-{i}",
+    })  # fmt: skip
     target.write_text(json.dumps({"leaderboards": [{"name": "bash-only", "results": results}]}))
 
 
