@@ -7,8 +7,8 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
@@ -33,7 +33,7 @@ from opengap.errors import (
 )
 from opengap.names import alias_key, canonical_country, canonical_key
 from opengap.sources.records import ImportBatch, ModelRecord, Rejected, ScoreRecord
-from opengap.store import facts, staging
+from opengap.store import facts, shadow, staging
 from opengap.store.location import check_db_path, resolve_db_path
 from opengap.store.schema import SCHEMA_VERSION, TABLES, current_version, migrate
 
@@ -183,13 +183,14 @@ class Store:
             raise MissingStore(missing_store_message(self.path))
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        wait = _lock_wait() if lock_wait is None else lock_wait
-        self.con = _connect(self.path, read_only, wait)
+        self._wait = _lock_wait() if lock_wait is None else lock_wait
+        self.con = _connect(self.path, read_only, self._wait)
         try:
             if read_only and current_version(self.con) > SCHEMA_VERSION:
                 raise SchemaVersionError(_too_new(self.path, current_version(self.con)))
             if not read_only:
                 migrate(self.con, str(self.path))
+                shadow.remove_stale(self.path)  # copies of imports killed before the end
         except BaseException:
             self.con.close()
             raise
@@ -338,40 +339,83 @@ class Store:
             return earlier
         if strict and batch.rejected:
             raise _strict_error(batch.path, batch.rejected)
-        with self.transaction() as con:
-            import_id = int(self._first("SELECT coalesce(max(import_id), 0) + 1 FROM imports")[0])
-            rows_read = 0
-            rejected = _Rejections()
-            seen_models: set[str] = set()
-            # models are matched to those registered before this import began, so a streamed
-            # import files each model as one batch would (not under a model an earlier part made)
-            registered = self._resolver("model") if batch.kind != "csv" else {}
-            for part in chain([batch], parts):
-                rows_read += part.rows_read
-                rejected.extend(part.rejected)
-                if strict and rejected.count:
-                    raise _strict_error(batch.path, rejected.listed, rejected.count)
-                self._merge_tentative(part)
-                self._upsert_models(part, import_id, seen_models, registered)
-                self._upsert_benchmarks(part, import_id)
-                self._check_ranges(part)
-                rejected.extend(self._insert_scores(part, import_id)[1])
-                rejected.extend(self._insert_responses(part, import_id)[1])
-                rejected.extend(self._insert_downloads(part, import_id)[1])
-                rejected.extend(self._insert_prices(part, import_id))
-                if strict and rejected.count:
-                    raise _strict_error(batch.path, rejected.listed, rejected.count)
-            if seen_models:  # the values shown, chosen once all parts' facts are in
-                facts.refresh_models(self.con)
-            self._refresh_normalized()
-            accepted = rows_read - rejected.count
-            con.execute(
-                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    import_id, batch.kind, batch.path, batch.sha256, options, rows_read,
-                    accepted, rejected.count, datetime.now(UTC).replace(tzinfo=None), __version__,
-                ],
-            )
+        size = shadow.input_bytes(batch.path)
+        if size >= shadow.threshold() and self.path.is_file():
+            return self._apply_through_copy(batch, parts, strict, options, size)
+        with self.transaction():
+            return self._apply_parts(batch, parts, strict, options)
+
+    def _apply_through_copy(
+        self, batch: ImportBatch, parts: Iterator[ImportBatch], strict: bool, options: str,
+        size: int,
+    ) -> ImportResult:
+        """Apply a large import to a copy of the store, each part committed, then swap it in
+        (:mod:`.shadow`: memory bounded by a part, the store exactly before or after)."""
+        original = self.con
+        try:
+            with shadow.shadow(self.path, original, size) as con:
+                self.con = con
+                con.begin()
+                try:
+                    result = self._apply_parts(batch, parts, strict, options, self._commit_part)
+                except BaseException:
+                    with suppress(duckdb.Error):
+                        con.rollback()
+                    raise
+                con.commit()
+        finally:
+            self.con = original
+        original.close()  # it was left on the replaced file
+        self.con = _connect(self.path, False, self._wait)
+        return result
+
+    def _commit_part(self) -> None:
+        """Commit the part just applied (only on an import's private copy) and go on."""
+        self.con.commit()
+        self.con.begin()
+
+    def _apply_parts(
+        self, batch: ImportBatch, parts: Iterator[ImportBatch], strict: bool, options: str,
+        after_part: Callable[[], None] | None = None,
+    ) -> ImportResult:
+        """Apply the first part ``batch`` and the rest of ``parts`` in the open transaction;
+        ``after_part`` runs after each part."""
+        con = self.con
+        import_id = int(self._first("SELECT coalesce(max(import_id), 0) + 1 FROM imports")[0])
+        rows_read = 0
+        rejected = _Rejections()
+        seen_models: set[str] = set()
+        # models are matched to those registered before this import began, so a streamed
+        # import files each model as one batch would (not under a model an earlier part made)
+        registered = self._resolver("model") if batch.kind != "csv" else {}
+        for part in chain([batch], parts):
+            rows_read += part.rows_read
+            rejected.extend(part.rejected)
+            if strict and rejected.count:
+                raise _strict_error(batch.path, rejected.listed, rejected.count)
+            self._merge_tentative(part)
+            self._upsert_models(part, import_id, seen_models, registered)
+            self._upsert_benchmarks(part, import_id)
+            self._check_ranges(part)
+            rejected.extend(self._insert_scores(part, import_id)[1])
+            rejected.extend(self._insert_responses(part, import_id)[1])
+            rejected.extend(self._insert_downloads(part, import_id)[1])
+            rejected.extend(self._insert_prices(part, import_id))
+            if strict and rejected.count:
+                raise _strict_error(batch.path, rejected.listed, rejected.count)
+            if after_part is not None:
+                after_part()
+        if seen_models:  # the values shown, chosen once all parts' facts are in
+            facts.refresh_models(self.con)
+        self._refresh_normalized()
+        accepted = rows_read - rejected.count
+        con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                import_id, batch.kind, batch.path, batch.sha256, options, rows_read,
+                accepted, rejected.count, datetime.now(UTC).replace(tzinfo=None), __version__,
+            ],
+        )
         return ImportResult(
             import_id=import_id,
             kind=batch.kind,

@@ -13,7 +13,7 @@ that retained memory added ~12% to an import's peak (benchmarks/bench_memory.py)
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import duckdb
@@ -50,5 +50,10 @@ def registered(
     con.register(name, data)
     try:
         yield con
-    finally:
-        con.unregister(name)
+    except BaseException:
+        # an aborted transaction refuses the unregister; the error that aborted it is the one
+        # to report (DuckDB's out-of-memory, say), not that refusal
+        with suppress(duckdb.Error):
+            con.unregister(name)
+        raise
+    con.unregister(name)

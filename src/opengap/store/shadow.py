@@ -1,0 +1,163 @@
+"""A large import applied to a private copy of the store, swapped in whole when it succeeds.
+
+An import is all or nothing. For an ordinary file that is one DuckDB transaction; but DuckDB
+holds a transaction's new rows in memory until the commit (docs/data.md, "Memory of a large
+import"), so a large file's import grew to 10-40x the file. A file of at least
+:data:`SHADOW_BYTES` is imported instead into a copy of the store, next to it
+(``.<name>.import-<pid>``), where each part of the streamed file is committed as it is read
+and DuckDB runs under a memory limit (:func:`memory_limit`): committed rows go to the copy's
+file, not to memory. When every part is in, the copy is closed and renamed over the store (an
+atomic ``os.replace``); when anything fails, the copy is deleted. Either way the store is
+exactly before or after the import, also when the process is killed: a copy left by a killed
+import is deleted the next time the store is opened for writing (:func:`remove_stale`).
+
+The store stays locked for the whole import (its own connection stays open), so no other
+writer can change it in between and lose its change to the rename.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from opengap.errors import OpengapError
+
+SHADOW_BYTES = 16_000_000
+"""Inputs of at least this many bytes are imported through a copy; ``OPENGAP_SHADOW_BYTES``
+overrides (0: every import)."""
+
+MIN_MEMORY_MB = 256
+"""The least memory DuckDB is given for an import through a copy (MB)."""
+
+MEMORY_PER_BYTE = 3
+"""DuckDB's memory limit for an import through a copy, per byte of input (above the least)."""
+
+_MARK = ".import-"
+
+
+def threshold() -> int:
+    """Return ``OPENGAP_SHADOW_BYTES`` when it is a whole number >= 0, else :data:`SHADOW_BYTES`."""
+    try:
+        value = int(os.environ.get("OPENGAP_SHADOW_BYTES", SHADOW_BYTES))
+    except ValueError:
+        return SHADOW_BYTES
+    return value if value >= 0 else SHADOW_BYTES
+
+
+def input_bytes(path: str | Path) -> int:
+    """Return the size of an import's input: a file's, or a folder's regular files' in all."""
+    root = Path(path)
+    try:
+        if root.is_file():
+            return root.stat().st_size
+        if root.is_dir():
+            return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    except OSError:
+        pass
+    return 0
+
+
+def memory_limit(size: int) -> str:
+    """Return DuckDB's memory limit for importing ``size`` bytes through a copy.
+
+    ``OPENGAP_IMPORT_MEMORY`` (a DuckDB size such as ``2GB``) overrides; by default
+    :data:`MEMORY_PER_BYTE` times the input, at least :data:`MIN_MEMORY_MB`.
+    """
+    chosen = os.environ.get("OPENGAP_IMPORT_MEMORY", "").strip()
+    if chosen:
+        return chosen
+    return f"{max(MIN_MEMORY_MB, MEMORY_PER_BYTE * size // 1_000_000)}MB"
+
+
+def copy_path(store: Path) -> Path:
+    """Return the path of this process's copy of ``store`` (hidden, in the same folder)."""
+    return store.with_name(f".{store.name}{_MARK}{os.getpid()}")
+
+
+def _remove(path: Path) -> None:
+    """Delete a copy with its write-ahead log and DuckDB's spill folder (``<copy>.tmp``)."""
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
+
+
+def remove_stale(store: Path) -> None:
+    """Delete the copies that imports killed before they finished left next to ``store``."""
+    for copy in store.parent.glob(f".{store.name}{_MARK}*"):
+        pid = copy.name.rsplit(_MARK, 1)[1].split(".", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        _remove(copy.with_name(f".{store.name}{_MARK}{pid}"))
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process has no import running while it opens its store
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def shadow(
+    store: Path, con: duckdb.DuckDBPyConnection, size: int
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a copy of ``store``, renamed over it if the block succeeds.
+
+    ``con`` is the store's own open connection: it is checkpointed first (so the file holds
+    every committed row and no write-ahead log is left beside it) and stays open, holding the
+    store's lock, until the caller reopens it (the rename leaves it on the old file).
+
+    Raises
+    ------
+    OpengapError
+        When the copy cannot be written (disk full, permissions), or DuckDB runs out of the
+        memory it was given (saying how to give it more). The store is unchanged.
+    """
+    target = Path(os.path.realpath(store))
+    copy = copy_path(target)
+    con.execute("CHECKPOINT")
+    if target.with_name(target.name + ".wal").exists():
+        raise OpengapError(f"{store}: cannot import through a copy: a write-ahead log remains")
+    try:
+        shutil.copyfile(target, copy)
+        shutil.copymode(target, copy)
+    except OSError as exc:
+        _remove(copy)
+        reason = exc.strerror or exc
+        raise OpengapError(f"{store}: cannot copy the store to import into: {reason}") from None
+    limit = memory_limit(size)
+    try:
+        shadow_con = duckdb.connect(str(copy))
+    except BaseException:
+        _remove(copy)
+        raise
+    try:
+        shadow_con.execute(f"SET memory_limit = '{limit}'")
+        shadow_con.execute("SET preserve_insertion_order = false")
+        yield shadow_con
+        shadow_con.execute("CHECKPOINT")
+        shadow_con.close()
+        if copy.with_name(copy.name + ".wal").exists():
+            raise OpengapError(f"{store}: the import's copy kept its log; nothing changed")
+        os.replace(copy, target)
+    except duckdb.OutOfMemoryException:
+        raise OpengapError(
+            f"{store}: the import needed more than the {limit} of memory it is given; "
+            "set OPENGAP_IMPORT_MEMORY (e.g. 4GB) to give it more; nothing changed"
+        ) from None
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            shadow_con.close()
+        _remove(copy)

@@ -1,0 +1,333 @@
+"""A large import goes through a private copy of the store, committed part by part (issue 11).
+
+``OPENGAP_SHADOW_BYTES=0`` sends every import through the copy, so the real files in
+../shared/data (read in many small parts) are imported both ways and the stores compared. The
+guarantees are the same as one transaction's: a failure, a strict rejection or a SIGKILL
+leaves the store exactly as it was and no copy behind it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from opengap import catalog
+from opengap.cli import app
+from opengap.errors import OpengapError, RejectedRows
+from opengap.sources import artificial_analysis, epoch_hub, epoch_open_report, responses
+from opengap.store import Store, shadow
+
+Dump = dict[str, list[tuple[Any, ...]]]
+runner = CliRunner()
+
+REAL = [
+    ("epoch-hub", "epoch-benchmarking-hub", epoch_hub, 300),
+    ("artificial-analysis", "artificial-analysis-2026", artificial_analysis, 200),
+    ("epoch-open-report", "epoch-open-models-2024", epoch_open_report, 40),
+]
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".import-" in p.name)
+
+
+def _import_both_ways(
+    kind: str,
+    path: Path,
+    tmp_path: Path,
+    small_csv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dump: Callable[[Store], Dump],
+) -> tuple[Dump, Dump]:
+    out = []
+    for name, threshold in (("transaction", str(10**15)), ("copy", "0")):
+        monkeypatch.setenv("OPENGAP_SHADOW_BYTES", threshold)
+        with Store(tmp_path / f"{name}.duckdb") as store:
+            catalog.import_path(store, "csv", small_csv)
+            catalog.import_path(store, kind, path)
+            tables = dump(store)
+            # when each import ran differs; the rest of the record must not
+            tables["imports"] = [row[:8] + row[9:] for row in tables["imports"]]
+            out.append(tables)
+    return out[0], out[1]
+
+
+@pytest.mark.parametrize(("kind", "folder", "module", "part_rows"), REAL)
+def test_import_through_a_copy_stores_what_one_transaction_stores(
+    kind: str,
+    folder: str,
+    module: Any,
+    part_rows: int,
+    shared_data: Path,
+    tmp_path: Path,
+    small_csv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dump: Callable[[Store], Dump],
+) -> None:
+    monkeypatch.setattr(module, "PART_ROWS", part_rows)  # many parts, so many commits
+    committed: list[int] = []
+    original = Store._commit_part
+
+    def count(self: Store) -> None:
+        committed.append(1)
+        original(self)
+
+    monkeypatch.setattr(Store, "_commit_part", count)
+    one, through_copy = _import_both_ways(
+        kind, shared_data / folder, tmp_path, small_csv, monkeypatch, dump
+    )
+    assert len(committed) >= 3  # the copy was committed part by part
+    assert through_copy == one  # every row of every table, import ids and all
+    assert len(one["scores"]) > 100
+    assert _leftovers(tmp_path) == []
+
+
+def test_through_a_copy_the_store_stays_open_and_usable(
+    tmp_path: Path, small_csv: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
+    path = tmp_path / "store.duckdb"
+    with Store(path) as store:
+        catalog.import_path(store, "csv", small_csv)
+        inode = path.stat().st_ino
+        catalog.import_path(store, "epoch-hub", shared_data / "epoch-benchmarking-hub")
+        assert path.stat().st_ino != inode  # the copy was renamed over the store
+        assert store.counts()["imports"] == 2  # ...and the open Store reads the new file
+        again = catalog.import_path(store, "epoch-hub", shared_data / "epoch-benchmarking-hub")
+        assert again.already_imported
+    with Store(path, read_only=True) as store:
+        assert store.counts()["imports"] == 2
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_symlinked_store_stays_a_symlink(
+    tmp_path: Path, small_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
+    real = tmp_path / "real" / "store.duckdb"
+    real.parent.mkdir()
+    link = tmp_path / "link.duckdb"
+    link.symlink_to(real)
+    with Store(link) as store:
+        catalog.import_path(store, "csv", small_csv)
+    assert link.is_symlink()
+    with Store(real, read_only=True) as store:
+        assert store.counts()["scores"] == 2
+
+
+def test_a_failure_in_a_later_part_leaves_the_store_and_no_copy(
+    tmp_path: Path,
+    small_csv: Path,
+    shared_data: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dump: Callable[[Store], Dump],
+) -> None:
+    monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
+    monkeypatch.setattr(epoch_hub, "PART_ROWS", 200)
+    path = tmp_path / "store.duckdb"
+    calls: list[int] = []
+    original = Store._insert_scores
+
+    def fail_on_third(self: Store, *args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:  # two parts are committed in the copy by now
+            raise RuntimeError("boom")
+        return original(self, *args)
+
+    with Store(path) as store:
+        catalog.import_path(store, "csv", small_csv)
+        before = dump(store)
+        monkeypatch.setattr(Store, "_insert_scores", fail_on_third)
+        with pytest.raises(RuntimeError, match="boom"):
+            catalog.import_path(store, "epoch-hub", shared_data / "epoch-benchmarking-hub")
+        assert dump(store) == before  # the open Store still reads the untouched file
+    with Store(path) as store:
+        assert dump(store) == before
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_strict_rejection_through_a_copy_changes_nothing(
+    tmp_path: Path,
+    small_csv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dump: Callable[[Store], Dump],
+) -> None:
+    monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
+    monkeypatch.setattr(responses, "PART_ROWS", 2)
+    bad = tmp_path / "responses.csv"
+    bad.write_text(
+        "model,benchmark,item,score\n"
+        + "".join(f"llama-3.1-70b,gpqa-diamond,q{i},1\n" for i in range(6))
+        + "ghost,gpqa-diamond,q9,1\n"
+    )
+    path = tmp_path / "store.duckdb"
+    with Store(path) as store:
+        catalog.import_path(store, "csv", small_csv)
+        before = dump(store)
+        with pytest.raises(RejectedRows, match="unknown model 'ghost'"):
+            catalog.import_path(store, "responses", bad, strict=True)
+        assert dump(store) == before
+        result = catalog.import_path(store, "responses", bad)  # without --strict: 6 stored
+        assert (result.rows_accepted, result.rows_rejected) == (6, 1)
+        assert store.counts()["responses"] == 6
+    assert _leftovers(tmp_path) == []
+
+
+def test_too_little_memory_is_one_clear_error_and_changes_nothing(
+    tmp_path: Path,
+    small_csv: Path,
+    shared_data: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dump: Callable[[Store], Dump],
+) -> None:
+    monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
+    monkeypatch.setenv("OPENGAP_IMPORT_MEMORY", "1MB")
+    path = tmp_path / "store.duckdb"
+    with Store(path) as store:
+        monkeypatch.setenv("OPENGAP_SHADOW_BYTES", str(10**15))
+        catalog.import_path(store, "csv", small_csv)
+        before = dump(store)
+        monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
+    hub = shared_data / "epoch-benchmarking-hub"
+    out = runner.invoke(app, ["import", "epoch-hub", str(hub), "--db", str(path)])
+    assert out.exit_code == 2, out.output
+    assert "needed more than the 1MB of memory" in out.output
+    assert "OPENGAP_IMPORT_MEMORY" in out.output
+    assert "Traceback" not in out.output
+    with Store(path) as store:
+        assert dump(store) == before
+    assert _leftovers(tmp_path) == []
+
+
+# ------------------------------------------------------------------ killed imports
+_PAUSED = textwrap.dedent(
+    """
+    import sys, time
+    from opengap.store import core
+
+    original = core.Store._commit_part
+
+    def pause(self):
+        original(self)  # a part is committed in the copy; the store itself is untouched
+        print("PART-COMMITTED", flush=True)
+        time.sleep(120)
+
+    core.Store._commit_part = pause
+    from opengap.cli import main
+    sys.argv = ["opengap", *sys.argv[1:]]
+    main()
+    """
+)
+
+
+def test_an_import_killed_through_a_copy_leaves_the_store_and_its_copy_is_removed(
+    tmp_path: Path, small_csv: Path, shared_data: Path, dump: Callable[[Store], Dump]
+) -> None:
+    path = tmp_path / "store.duckdb"
+    with Store(path) as store:
+        catalog.import_path(store, "csv", small_csv)
+        before = dump(store)
+    hub = shared_data / "epoch-benchmarking-hub"
+    process = subprocess.Popen(
+        [sys.executable, "-c", _PAUSED, "import", "epoch-hub", str(hub), "--db", str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "OPENGAP_SHADOW_BYTES": "0"},
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.strip() == "PART-COMMITTED", process.stderr.read() if process.stderr else ""
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    copy = f".store.duckdb.import-{process.pid}"
+    assert copy in _leftovers(tmp_path)  # the copy is left (with its log)
+    with Store(path, read_only=True) as store:
+        assert dump(store) == before
+    assert _leftovers(tmp_path)  # a reader does not touch it
+    with Store(path) as store:  # the next writer removes it
+        assert dump(store) == before
+        result = catalog.import_path(store, "epoch-hub", hub)
+        assert not result.already_imported
+    assert _leftovers(tmp_path) == []
+
+
+def test_the_copy_of_a_live_import_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "store.duckdb"
+    Store(path).close()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        for name in (f".store.duckdb.import-{live.pid}", ".store.duckdb.import-999999999",
+                     ".store.duckdb.import-999999999.wal"):  # fmt: skip
+            (tmp_path / name).write_bytes(b"")
+        (tmp_path / ".store.duckdb.import-999999999.tmp").mkdir()
+        shadow.remove_stale(path)
+        assert _leftovers(tmp_path) == [f".store.duckdb.import-{live.pid}"]
+    finally:
+        live.kill()
+        live.wait()
+
+
+# ------------------------------------------------------------------ when the copy is used
+def test_only_a_large_input_goes_through_a_copy(
+    tmp_path: Path, small_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENGAP_SHADOW_BYTES", raising=False)
+    monkeypatch.setattr(shadow, "SHADOW_BYTES", 5_000)  # the default, made small
+    used: list[int] = []
+    original = Store._apply_through_copy
+
+    def spy(self: Store, *args: Any) -> Any:
+        used.append(args[-1])
+        return original(self, *args)
+
+    monkeypatch.setattr(Store, "_apply_through_copy", spy)
+    big = tmp_path / "big"
+    big.mkdir()
+    for name in ("models", "benchmarks"):
+        (big / f"{name}.csv").write_text((small_csv / f"{name}.csv").read_text())
+    rows = "".join(f"llama-3.1-70b,gpqa-diamond,0.4,source {i}\n" for i in range(200))
+    (big / "scores.csv").write_text("model_id,benchmark_id,value,source\n" + rows)
+    assert shadow.input_bytes(small_csv) < 5_000 <= shadow.input_bytes(big)
+    with Store(tmp_path / "store.duckdb") as store:
+        catalog.import_path(store, "csv", small_csv)
+        assert used == []
+        result = catalog.import_path(store, "csv", big)
+        assert used == [shadow.input_bytes(big)]
+        assert result.rows_accepted == 2 + 1 + 200  # models, benchmark, scores
+        assert store.counts()["scores"] == 2 + 200
+
+
+def test_settings_fall_back_on_nonsense(monkeypatch: pytest.MonkeyPatch) -> None:
+    for nonsense in ("lots", "-1", ""):
+        monkeypatch.setenv("OPENGAP_SHADOW_BYTES", nonsense)
+        assert shadow.threshold() == shadow.SHADOW_BYTES
+    monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
+    assert shadow.threshold() == 0
+    assert shadow.memory_limit(10_000_000) == f"{shadow.MIN_MEMORY_MB}MB"
+    assert shadow.memory_limit(1_000_000_000) == "3000MB"
+    monkeypatch.setenv("OPENGAP_IMPORT_MEMORY", "2GB")
+    assert shadow.memory_limit(5) == "2GB"
+    assert shadow.input_bytes("/no/such/path") == 0
+
+
+def test_copy_error_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "store.duckdb"
+    with Store(path) as store:
+
+        def full(*args: Any, **kwargs: Any) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(shutil, "copyfile", full)
+        copying = pytest.raises(OpengapError, match="cannot copy the store to import into: No")
+        with copying, shadow.shadow(path, store.con, 1):
+            pass
+    assert _leftovers(tmp_path) == []
