@@ -184,16 +184,26 @@ def read(path: Path, *, model: str | None = None, benchmark: str | None = None) 
 def read_parts(
     path: Path, *, model: str | None = None, benchmark: str | None = None
 ) -> Iterator[ImportBatch]:
-    """Yield the export as :func:`read` reads it, its scores in parts of :data:`PART_ROWS`.
+    """Yield the export as :func:`read` reads it, its models and scores in parts of
+    :data:`PART_ROWS`.
 
     The files are read twice: first for everything but the scores (the models, benchmarks,
-    rejected rows and row counts, exactly as :func:`read` has them, in the first part), then
-    for the scores, streamed, so memory stays bounded by a part whatever the files' size.
+    rejected rows and row counts, exactly as :func:`read` has them; the first part holds all
+    but the models, which follow in parts), then for the scores, streamed, so memory stays
+    bounded by a part whatever the files' size. The models are distinct (one record per id,
+    an alias two of them share dropped), so the parts file them as one batch would.
     """
     del model, benchmark
     files = _layout(path)
     outline = _read_all(path, files, keep_scores=False)
+    models, outline.batch.models = outline.batch.models, []
+    outline.batch.models = models[:PART_ROWS]
     yield outline.batch
+    for start in range(PART_ROWS, len(models), PART_ROWS):
+        part = _empty_part(outline.batch)
+        part.models = models[start : start + PART_ROWS]
+        yield part
+    del models
     hub = _Hub(_empty_part(outline.batch), benchmarks=outline.benchmarks, keep_scores=True)
     for _ in _score_rows(files, hub):
         if len(hub.batch.scores) >= PART_ROWS:

@@ -104,25 +104,38 @@ def write_facts(
 ) -> None:
     """Record the facts of (model_id, {field: value}) rows as given by ``source``.
 
-    With ``fill_only`` (a later part of one streamed import), facts this source already gave
-    are kept and only missing ones are added.
+    Each model appears once in ``rows`` (the items of a dict by model id). With ``fill_only``
+    (a later part of one streamed import), facts this source already gave are kept and only
+    missing ones are added. Facts are written in statements of :data:`FACT_ROWS`, so a part
+    of many models never holds all its facts as Python objects at once.
     """
-    facts = {
-        (model_id, field): encode(field, data.get(field))
-        for model_id, data in rows
-        for field in FACT_FIELDS
-    }
-    stated = [(m, f, source, v, import_id) for (m, f), v in facts.items() if v is not None]
-    if not stated:
-        return
-    frame = staging.table(["model_id", "field", "source", "value", "import_id"], stated)
     on_conflict = ("DO NOTHING" if fill_only
                    else "DO UPDATE SET value = excluded.value, import_id = excluded.import_id")
+    sql = ("INSERT INTO model_facts SELECT * FROM _fact_df "
+           "ON CONFLICT (model_id, field, source) " + on_conflict)  # fmt: skip
+    stated: list[tuple[str, str, str, str, int]] = []
+    for model_id, data in rows:
+        for field in FACT_FIELDS:
+            value = encode(field, data.get(field))
+            if value is not None:
+                stated.append((model_id, field, source, value, import_id))
+        if len(stated) >= FACT_ROWS:
+            _insert_facts(con, sql, stated)
+            stated = []
+    if stated:
+        _insert_facts(con, sql, stated)
+
+
+FACT_ROWS = 50_000
+"""Facts written per statement by :func:`write_facts`."""
+
+
+def _insert_facts(
+    con: duckdb.DuckDBPyConnection, sql: str, stated: list[tuple[str, str, str, str, int]]
+) -> None:
+    frame = staging.table(["model_id", "field", "source", "value", "import_id"], stated)
     with staging.registered(con, "_fact_df", frame):
-        con.execute(
-            "INSERT INTO model_facts SELECT * FROM _fact_df "
-            "ON CONFLICT (model_id, field, source) " + on_conflict
-        )
+        con.execute(sql)
 
 
 def candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
