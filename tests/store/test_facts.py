@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from opengap import catalog
 from opengap.sources.records import ImportBatch, ModelRecord
-from opengap.store import Store
+from opengap.store import Store, facts
 from opengap.store.facts import PRECEDENCE, rank
 
 
@@ -138,3 +139,21 @@ def test_spellings_of_one_organisation_are_no_conflict(store: Store) -> None:
     assert frame[["value", "source", "other_value", "other_source"]].values.tolist() == [
         ["Mistral AI", "epoch-models", "Mistral", "helm-models"]
     ]
+
+
+def test_facts_written_in_many_statements_are_the_same(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """write_facts cuts a part's facts into statements of FACT_ROWS (memory): nothing lost."""
+    hub = shared_data / "epoch-benchmarking-hub"
+    stored = []
+    for name, rows in (("one", facts.FACT_ROWS), ("many", 7)):
+        monkeypatch.setattr(facts, "FACT_ROWS", rows)
+        with Store(tmp_path / f"{name}.duckdb") as store:
+            catalog.init_store(store, empty=True)
+            catalog.import_path(store, "epoch-hub", hub)
+            tables = ("model_facts", "models")
+            stored.append([store.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                           for t in tables])
+    assert len(stored[0][0]) > 7 * 10  # many statements of 7
+    assert stored[1] == stored[0]

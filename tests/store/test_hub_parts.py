@@ -45,6 +45,9 @@ def test_hub_parts_store_the_same_as_one_batch(
     monkeypatch.setattr(epoch_hub, "PART_ROWS", 37)
     parts = list(epoch_hub.read_parts(folder))
     assert len(parts) > len(batch.scores) // 37  # the scores really came in many parts
+    model_parts = [len(p.models) for p in parts if p.models]
+    assert len(model_parts) > 3 and max(model_parts) <= 37  # ...and so did the models
+    assert sum(model_parts) == len(batch.models)
     assert sum(p.rows_read for p in parts) == batch.rows_read
     with Store(tmp_path / "parts.duckdb") as streamed:
         result = catalog.import_path(streamed, "epoch-hub", folder)
