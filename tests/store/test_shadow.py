@@ -76,17 +76,17 @@ def test_import_through_a_copy_stores_what_one_transaction_stores(
 ) -> None:
     monkeypatch.setattr(module, "PART_ROWS", part_rows)  # many parts, so many commits
     committed: list[int] = []
-    original = Store._commit_part
+    original = Store._step
 
-    def count(self: Store) -> None:
-        committed.append(1)
-        original(self)
+    def count(self: Store, step: Any, limit: Any) -> Any:
+        committed.append(limit is not None)
+        return original(self, step, limit)
 
-    monkeypatch.setattr(Store, "_commit_part", count)
+    monkeypatch.setattr(Store, "_step", count)
     one, through_copy = _import_both_ways(
         kind, shared_data / folder, tmp_path, small_csv, monkeypatch, dump
     )
-    assert len(committed) >= 3  # the copy was committed part by part
+    assert sum(committed) >= 3  # the copy was committed part by part
     assert through_copy == one  # every row of every table, import ids and all
     assert len(one["scores"]) > 100
     assert _leftovers(tmp_path) == []
@@ -209,20 +209,45 @@ def test_too_little_memory_is_one_clear_error_and_changes_nothing(
     assert _leftovers(tmp_path) == []
 
 
+def test_a_part_that_runs_out_of_memory_is_applied_again_under_a_larger_limit(
+    tmp_path: Path, small_csv: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch,
+    dump: Callable[[Store], Dump],
+) -> None:
+    monkeypatch.setattr(epoch_hub, "PART_ROWS", 300)
+    monkeypatch.setattr(shadow, "MIN_MEMORY_MB", 2)  # DuckDB really runs out, many times
+    grown: list[str] = []
+    original = shadow.Limit.grow
+
+    def spy(self: shadow.Limit, con: Any) -> bool:
+        ok = original(self, con)
+        grown.append(self.text)
+        return ok
+
+    monkeypatch.setattr(shadow.Limit, "grow", spy)
+    one, through_copy = _import_both_ways(
+        "epoch-hub", shared_data / "epoch-benchmarking-hub", tmp_path, small_csv, monkeypatch,
+        dump,
+    )  # fmt: skip
+    assert grown[:2] == ["4MB", "8MB"]  # it ran out under 2 MB, then 4 MB, ...
+    assert through_copy == one  # ...and the parts applied again store exactly the same
+    assert _leftovers(tmp_path) == []
+
+
 # ------------------------------------------------------------------ killed imports
 _PAUSED = textwrap.dedent(
     """
     import sys, time
     from opengap.store import core
 
-    original = core.Store._commit_part
+    original = core.Store._step
 
-    def pause(self):
-        original(self)  # a part is committed in the copy; the store itself is untouched
+    def pause(self, step, limit):
+        out = original(self, step, limit)  # a part is committed in the copy, not in the store
         print("PART-COMMITTED", flush=True)
         time.sleep(120)
+        return out
 
-    core.Store._commit_part = pause
+    core.Store._step = pause
     from opengap.cli import main
     sys.argv = ["opengap", *sys.argv[1:]]
     main()
@@ -312,11 +337,26 @@ def test_settings_fall_back_on_nonsense(monkeypatch: pytest.MonkeyPatch) -> None
         assert shadow.threshold() == shadow.SHADOW_BYTES
     monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
     assert shadow.threshold() == 0
-    assert shadow.memory_limit(10_000_000) == f"{shadow.MIN_MEMORY_MB}MB"
-    assert shadow.memory_limit(1_000_000_000) == "3000MB"
+    assert shadow.memory_limit(10_000_000) == shadow.Limit(f"{shadow.MIN_MEMORY_MB}MB", 256)
+    assert shadow.memory_limit(1_000_000_000) == shadow.Limit("3000MB", 3000)
     monkeypatch.setenv("OPENGAP_IMPORT_MEMORY", "2GB")
-    assert shadow.memory_limit(5) == "2GB"
+    assert shadow.memory_limit(5) == shadow.Limit("2GB", None)  # the user's: never raised
     assert shadow.input_bytes("/no/such/path") == 0
+
+
+def test_the_limit_grows_to_duckdbs_default_and_no_further(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import duckdb
+
+    monkeypatch.setattr(shadow, "_machine_megabytes", lambda: 1000)
+    con = duckdb.connect()
+    limit = shadow.Limit("300MB", 300)
+    assert limit.grow(con) and limit.text == "600MB"
+    assert limit.grow(con) and limit.text == "800MB"  # 80% of the machine
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0].startswith("7")
+    assert not limit.grow(con)
+    assert not shadow.Limit("2GB", None).grow(con)
 
 
 def test_copy_error_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import os
@@ -11,10 +12,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -36,6 +38,8 @@ from opengap.sources.records import ImportBatch, ModelRecord, Rejected, ScoreRec
 from opengap.store import facts, shadow, staging
 from opengap.store.location import check_db_path, resolve_db_path
 from opengap.store.schema import SCHEMA_VERSION, TABLES, current_version, migrate
+
+_T = TypeVar("_T")
 
 _MODEL_COLUMNS = [
     "model_id", "name", "organization", "country", "release_date", "weights", "license",
@@ -191,6 +195,7 @@ class Store:
             if not read_only:
                 migrate(self.con, str(self.path))
                 shadow.remove_stale(self.path)  # copies of imports killed before the end
+            facts.register_names(self.con)
         except BaseException:
             self.con.close()
             raise
@@ -353,34 +358,52 @@ class Store:
         (:mod:`.shadow`: memory bounded by a part, the store exactly before or after)."""
         original = self.con
         try:
-            with shadow.shadow(self.path, original, size) as con:
+            with shadow.shadow(self.path, original, size) as (con, limit):
                 self.con = con
+                facts.register_names(con)  # before any transaction a retried part rolls back
                 con.begin()
                 try:
-                    result = self._apply_parts(batch, parts, strict, options, self._commit_part)
+                    result = self._apply_parts(batch, parts, strict, options, limit)
                 except BaseException:
                     with suppress(duckdb.Error):
                         con.rollback()
                     raise
-                con.commit()
+                con.commit()  # the empty transaction the last step left open
         finally:
             self.con = original
         original.close()  # it was left on the replaced file
         self.con = _connect(self.path, False, self._wait)
         return result
 
-    def _commit_part(self) -> None:
-        """Commit the part just applied (only on an import's private copy) and go on."""
-        self.con.commit()
-        self.con.begin()
+    def _step(self, step: Callable[[], _T], limit: shadow.Limit | None) -> _T:
+        """Run one step of an import: a part, or its closing statements.
+
+        On an import's copy (``limit`` given) the step is committed; when DuckDB runs out of
+        the memory it was given, the step is rolled back and run again under a doubled limit
+        (the step changes nothing outside the store until it returns).
+        """
+        if limit is None:
+            return step()
+        while True:
+            try:
+                out = step()
+                self.con.commit()
+            except duckdb.OutOfMemoryException:
+                with suppress(duckdb.Error):
+                    self.con.rollback()
+                if not limit.grow(self.con):
+                    raise
+                self.con.begin()
+                continue
+            self.con.begin()
+            return out
 
     def _apply_parts(
         self, batch: ImportBatch, parts: Iterator[ImportBatch], strict: bool, options: str,
-        after_part: Callable[[], None] | None = None,
+        limit: shadow.Limit | None = None,
     ) -> ImportResult:
-        """Apply the first part ``batch`` and the rest of ``parts`` in the open transaction;
-        ``after_part`` runs after each part."""
-        con = self.con
+        """Apply the first part ``batch`` and the rest of ``parts`` in the open transaction
+        (on an import's copy, given its ``limit``: each part in its own, see :meth:`_step`)."""
         import_id = int(self._first("SELECT coalesce(max(import_id), 0) + 1 FROM imports")[0])
         rows_read = 0
         rejected = _Rejections()
@@ -393,29 +416,18 @@ class Store:
             rejected.extend(part.rejected)
             if strict and rejected.count:
                 raise _strict_error(batch.path, rejected.listed, rejected.count)
-            self._merge_tentative(part)
-            self._upsert_models(part, import_id, seen_models, registered)
-            self._upsert_benchmarks(part, import_id)
-            self._check_ranges(part)
-            rejected.extend(self._insert_scores(part, import_id)[1])
-            rejected.extend(self._insert_responses(part, import_id)[1])
-            rejected.extend(self._insert_downloads(part, import_id)[1])
-            rejected.extend(self._insert_prices(part, import_id))
+            apply = partial(self._apply_part, part, import_id, seen_models, registered)
+            found, written = self._step(apply, limit)
+            seen_models.update(written)
+            rejected.extend(found)
             if strict and rejected.count:
                 raise _strict_error(batch.path, rejected.listed, rejected.count)
-            if after_part is not None:
-                after_part()
-        if seen_models:  # the values shown, chosen once all parts' facts are in
-            facts.refresh_models(self.con)
-        self._refresh_normalized()
         accepted = rows_read - rejected.count
-        con.execute(
-            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                import_id, batch.kind, batch.path, batch.sha256, options, rows_read,
-                accepted, rejected.count, datetime.now(UTC).replace(tzinfo=None), __version__,
-            ],
-        )
+        record = [
+            import_id, batch.kind, batch.path, batch.sha256, options, rows_read, accepted,
+            rejected.count, datetime.now(UTC).replace(tzinfo=None), __version__,
+        ]  # fmt: skip
+        self._step(partial(self._close_import, bool(seen_models), record), limit)
         return ImportResult(
             import_id=import_id,
             kind=batch.kind,
@@ -426,6 +438,33 @@ class Store:
             rows_rejected=rejected.count,
             rejected=rejected.listed,
         )
+
+    def _apply_part(
+        self, part: ImportBatch, import_id: int, seen: set[str], registered: dict[str, str]
+    ) -> tuple[list[Rejected], list[str]]:
+        """Write one part; return its rejected rows and the ids of the models it wrote.
+
+        Changes nothing but the store (``part`` is copied before tentative models are folded
+        away), so a part rolled back can be applied again.
+        """
+        part = copy.copy(part)
+        self._merge_tentative(part)
+        written = self._upsert_models(part, import_id, seen, registered)
+        self._upsert_benchmarks(part, import_id)
+        self._check_ranges(part)
+        return [
+            *self._insert_scores(part, import_id)[1],
+            *self._insert_responses(part, import_id)[1],
+            *self._insert_downloads(part, import_id)[1],
+            *self._insert_prices(part, import_id),
+        ], written
+
+    def _close_import(self, wrote_models: bool, record: list[Any]) -> None:
+        """Choose the facts shown (once all parts' facts are in), renormalise, record it."""
+        if wrote_models:
+            facts.refresh_models(self.con)
+        self._refresh_normalized()
+        self.con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", record)
 
     def _add_aliases(self, kind: str, pairs: list[tuple[str, str, int]]) -> None:
         """Insert (alias, target, priority) rows; a lower priority (the id itself) wins.
@@ -485,12 +524,13 @@ class Store:
         import_id: int,
         seen: set[str] | None = None,
         registered: dict[str, str] | None = None,
-    ) -> None:
-        """Insert or update the batch's models; ``seen`` (ids an earlier part of this import
-        wrote) only get their gaps filled, as a model listed twice in one batch does;
-        ``registered`` is the model resolver as the import began (default: the store's now)."""
+    ) -> list[str]:
+        """Insert or update the batch's models and return their ids; ``seen`` (ids an earlier
+        part of this import wrote) only get their gaps filled, as a model listed twice in one
+        batch does; ``registered`` is the model resolver as the import began (default: the
+        store's now)."""
         if not batch.models:
-            return
+            return []
         # opengap's own csv format states ids exactly; every other source's model is matched
         # to the models already registered (docs/data.md, "Alias rules").
         if registered is not None:
@@ -534,11 +574,11 @@ class Store:
                     f"INSERT INTO models SELECT {casts} FROM _model_df "
                     f"ON CONFLICT (model_id) DO UPDATE SET {updates}"
                 )
-        seen.update(merged)
         self._add_aliases("model", aliases)
         source = batch.fact_source or batch.kind
         facts.write_facts(self.con, first.items(), source, import_id)
         facts.write_facts(self.con, again.items(), source, import_id, fill_only=True)
+        return list(merged)
 
     def _registered(self, known: dict[str, str], ref: str, *, effort: bool) -> str:
         """Return the id of the model already in the store that ``ref`` names, else ``ref``.

@@ -193,8 +193,12 @@ def refresh_models(con: duckdb.DuckDBPyConnection) -> None:
 _ORDER = "model_id, field, rank, inherited, source, import_id DESC"
 
 
-def _register_names(con: duckdb.DuckDBPyConnection) -> None:
-    """Make :func:`alias_key` and :func:`canonical_key` callable from SQL on ``con`` (once)."""
+def register_names(con: duckdb.DuckDBPyConnection) -> None:
+    """Make :func:`alias_key` and :func:`canonical_key` callable from SQL on ``con`` (once).
+
+    Called when a connection opens, outside any transaction: a function made inside one that
+    is rolled back leaves the name taken on the connection and gone from its catalogue.
+    """
     known = con.execute(
         "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'og_alias_key'"
     ).fetchall()[0][0]
@@ -214,7 +218,7 @@ def _sql_canonical_key(text: str) -> str:
 
 def _families_sql(con: duckdb.DuckDBPyConnection) -> str:
     """SQL of (model_id, inherited_from): each model whose family facts another one holds."""
-    _register_names(con)
+    register_names(con)
     return (
         "SELECT m.model_id, CASE WHEN v.model_id IS NOT NULL THEN m.version_of "
         "ELSE b.target END AS inherited_from FROM models m "

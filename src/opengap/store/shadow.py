@@ -11,6 +11,11 @@ atomic ``os.replace``); when anything fails, the copy is deleted. Either way the
 exactly before or after the import, also when the process is killed: a copy left by a killed
 import is deleted the next time the store is opened for writing (:func:`remove_stale`).
 
+When a part needs more memory than the limit, DuckDB fails that part's statement; the part is
+rolled back (it alone: the parts before it are committed in the copy), the limit doubled
+(:meth:`Limit.grow`, up to the 80% of the machine's memory DuckDB takes by default) and the
+part applied again, so a large import is never refused for a limit opengap chose.
+
 The store stays locked for the whole import (its own connection stays open), so no other
 writer can change it in between and lose its change to the rename.
 """
@@ -22,6 +27,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -63,16 +69,47 @@ def input_bytes(path: str | Path) -> int:
     return 0
 
 
-def memory_limit(size: int) -> str:
-    """Return DuckDB's memory limit for importing ``size`` bytes through a copy.
+@dataclass
+class Limit:
+    """DuckDB's memory limit on an import's copy: ``text`` as DuckDB reads it."""
 
-    ``OPENGAP_IMPORT_MEMORY`` (a DuckDB size such as ``2GB``) overrides; by default
-    :data:`MEMORY_PER_BYTE` times the input, at least :data:`MIN_MEMORY_MB`.
+    text: str
+    megabytes: int | None  # None: chosen with OPENGAP_IMPORT_MEMORY, never raised
+
+    def apply(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Set the limit on ``con`` (outside a transaction)."""
+        con.execute(f"SET memory_limit = '{self.text}'")
+
+    def grow(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Double the limit, up to DuckDB's default; return False when it cannot grow."""
+        top = _machine_megabytes() * 8 // 10
+        if self.megabytes is None or self.megabytes >= top:
+            return False
+        self.megabytes = min(2 * self.megabytes, top)
+        self.text = f"{self.megabytes}MB"
+        self.apply(con)
+        return True
+
+
+def _machine_megabytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1_000_000
+    except (ValueError, OSError, AttributeError):
+        return 8_000
+
+
+def memory_limit(size: int) -> Limit:
+    """Return DuckDB's first memory limit for importing ``size`` bytes through a copy.
+
+    ``OPENGAP_IMPORT_MEMORY`` (a DuckDB size such as ``2GB``) sets it, fixed; by default it is
+    :data:`MEMORY_PER_BYTE` times the input, at least :data:`MIN_MEMORY_MB`, doubled when a
+    part needs more.
     """
     chosen = os.environ.get("OPENGAP_IMPORT_MEMORY", "").strip()
     if chosen:
-        return chosen
-    return f"{max(MIN_MEMORY_MB, MEMORY_PER_BYTE * size // 1_000_000)}MB"
+        return Limit(chosen, None)
+    megabytes = max(MIN_MEMORY_MB, MEMORY_PER_BYTE * size // 1_000_000)
+    return Limit(f"{megabytes}MB", megabytes)
 
 
 def copy_path(store: Path) -> Path:
@@ -112,8 +149,9 @@ def _alive(pid: int) -> bool:
 @contextmanager
 def shadow(
     store: Path, con: duckdb.DuckDBPyConnection, size: int
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a connection to a copy of ``store``, renamed over it if the block succeeds.
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, Limit]]:
+    """Yield a connection to a copy of ``store`` and its memory limit; the copy is renamed
+    over the store if the block succeeds.
 
     ``con`` is the store's own open connection: it is checkpointed first (so the file holds
     every committed row and no write-ahead log is left beside it) and stays open, holding the
@@ -122,8 +160,9 @@ def shadow(
     Raises
     ------
     OpengapError
-        When the copy cannot be written (disk full, permissions), or DuckDB runs out of the
-        memory it was given (saying how to give it more). The store is unchanged.
+        When the copy cannot be written (disk full, permissions), or DuckDB runs out of
+        memory with a limit that cannot grow (saying how to give it more). The store is
+        unchanged.
     """
     target = Path(os.path.realpath(store))
     copy = copy_path(target)
@@ -144,9 +183,9 @@ def shadow(
         _remove(copy)
         raise
     try:
-        shadow_con.execute(f"SET memory_limit = '{limit}'")
+        limit.apply(shadow_con)
         shadow_con.execute("SET preserve_insertion_order = false")
-        yield shadow_con
+        yield shadow_con, limit
         shadow_con.execute("CHECKPOINT")
         shadow_con.close()
         if copy.with_name(copy.name + ".wal").exists():
@@ -154,8 +193,8 @@ def shadow(
         os.replace(copy, target)
     except duckdb.OutOfMemoryException:
         raise OpengapError(
-            f"{store}: the import needed more than the {limit} of memory it is given; "
-            "set OPENGAP_IMPORT_MEMORY (e.g. 4GB) to give it more; nothing changed"
+            f"{store}: the import needed more than the {limit.text} of memory it was given; "
+            "set OPENGAP_IMPORT_MEMORY (e.g. 16GB) to give it more; nothing changed"
         ) from None
     finally:
         with contextlib.suppress(duckdb.Error):
