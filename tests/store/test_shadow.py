@@ -125,16 +125,25 @@ def test_a_symlinked_store_stays_a_symlink(
         assert store.counts()["scores"] == 2
 
 
+@pytest.fixture
+def started(
+    tmp_path: Path, small_csv: Path, monkeypatch: pytest.MonkeyPatch, dump: Callable[[Store], Dump]
+) -> tuple[Path, Dump]:
+    """A store holding the small catalogue and its dump; every later import through a copy."""
+    path = tmp_path / "store.duckdb"
+    with Store(path) as store:
+        catalog.import_path(store, "csv", small_csv)
+        before = dump(store)
+    monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
+    return path, before
+
+
 def test_a_failure_in_a_later_part_leaves_the_store_and_no_copy(
-    tmp_path: Path,
-    small_csv: Path,
-    shared_data: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    started: tuple[Path, Dump], shared_data: Path, monkeypatch: pytest.MonkeyPatch,
     dump: Callable[[Store], Dump],
 ) -> None:
-    monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
+    path, before = started
     monkeypatch.setattr(epoch_hub, "PART_ROWS", 200)
-    path = tmp_path / "store.duckdb"
     calls: list[int] = []
     original = Store._insert_scores
 
@@ -145,59 +154,42 @@ def test_a_failure_in_a_later_part_leaves_the_store_and_no_copy(
         return original(self, *args)
 
     with Store(path) as store:
-        catalog.import_path(store, "csv", small_csv)
-        before = dump(store)
         monkeypatch.setattr(Store, "_insert_scores", fail_on_third)
         with pytest.raises(RuntimeError, match="boom"):
             catalog.import_path(store, "epoch-hub", shared_data / "epoch-benchmarking-hub")
         assert dump(store) == before  # the open Store still reads the untouched file
     with Store(path) as store:
         assert dump(store) == before
-    assert _leftovers(tmp_path) == []
+    assert _leftovers(path.parent) == []
 
 
 def test_a_strict_rejection_through_a_copy_changes_nothing(
-    tmp_path: Path,
-    small_csv: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    dump: Callable[[Store], Dump],
+    started: tuple[Path, Dump], monkeypatch: pytest.MonkeyPatch, dump: Callable[[Store], Dump]
 ) -> None:
-    monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
+    path, before = started
     monkeypatch.setattr(responses, "PART_ROWS", 2)
-    bad = tmp_path / "responses.csv"
+    bad = path.parent / "responses.csv"
     bad.write_text(
         "model,benchmark,item,score\n"
         + "".join(f"llama-3.1-70b,gpqa-diamond,q{i},1\n" for i in range(6))
         + "ghost,gpqa-diamond,q9,1\n"
     )
-    path = tmp_path / "store.duckdb"
     with Store(path) as store:
-        catalog.import_path(store, "csv", small_csv)
-        before = dump(store)
         with pytest.raises(RejectedRows, match="unknown model 'ghost'"):
             catalog.import_path(store, "responses", bad, strict=True)
         assert dump(store) == before
         result = catalog.import_path(store, "responses", bad)  # without --strict: 6 stored
         assert (result.rows_accepted, result.rows_rejected) == (6, 1)
         assert store.counts()["responses"] == 6
-    assert _leftovers(tmp_path) == []
+    assert _leftovers(path.parent) == []
 
 
 def test_too_little_memory_is_one_clear_error_and_changes_nothing(
-    tmp_path: Path,
-    small_csv: Path,
-    shared_data: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    started: tuple[Path, Dump], shared_data: Path, monkeypatch: pytest.MonkeyPatch,
     dump: Callable[[Store], Dump],
 ) -> None:
-    monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
-    monkeypatch.setenv("OPENGAP_IMPORT_MEMORY", "1MB")
-    path = tmp_path / "store.duckdb"
-    with Store(path) as store:
-        monkeypatch.setenv("OPENGAP_SHADOW_BYTES", str(10**15))
-        catalog.import_path(store, "csv", small_csv)
-        before = dump(store)
-        monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
+    path, before = started
+    monkeypatch.setenv("OPENGAP_IMPORT_MEMORY", "1MB")  # the user's limit: never raised
     hub = shared_data / "epoch-benchmarking-hub"
     out = runner.invoke(app, ["import", "epoch-hub", str(hub), "--db", str(path)])
     assert out.exit_code == 2, out.output
@@ -206,7 +198,7 @@ def test_too_little_memory_is_one_clear_error_and_changes_nothing(
     assert "Traceback" not in out.output
     with Store(path) as store:
         assert dump(store) == before
-    assert _leftovers(tmp_path) == []
+    assert _leftovers(path.parent) == []
 
 
 def test_a_part_that_runs_out_of_memory_is_applied_again_under_a_larger_limit(
