@@ -277,6 +277,27 @@ def test_an_import_killed_through_a_copy_leaves_the_store_and_its_copy_is_remove
     assert _leftovers(tmp_path) == []
 
 
+def test_ctrl_c_in_an_import_through_a_copy_leaves_the_store_and_no_copy(
+    started: tuple[Path, Dump], shared_data: Path, dump: Callable[[Store], Dump]
+) -> None:
+    path, before = started
+    hub = shared_data / "epoch-benchmarking-hub"
+    process = subprocess.Popen(
+        [sys.executable, "-c", _PAUSED, "import", "epoch-hub", str(hub), "--db", str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "OPENGAP_SHADOW_BYTES": "0"},
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "PART-COMMITTED"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130  # typer's exit for Ctrl-C in Python code
+    assert "Traceback" not in err
+    assert _leftovers(path.parent) == []
+    with Store(path, read_only=True) as store:
+        assert dump(store) == before
+
+
 def test_the_copy_of_a_live_import_is_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "store.duckdb"
     Store(path).close()

@@ -47,5 +47,25 @@ def _options(
 
 
 def main() -> None:
-    """Run the CLI (the ``opengap`` console script)."""
-    app()
+    """Run the CLI (the ``opengap`` console script).
+
+    Ctrl-C in Python code ends with exit code 130 (typer's handling); while DuckDB runs a
+    statement it reaches Python as ``RuntimeError: Query interrupted`` instead, which ends in
+    one line and exit code 130 too, never a traceback. Either way the store is as it was: the
+    interrupted import is rolled back, a copy an import wrote is deleted.
+    """
+    try:
+        app()
+    except KeyboardInterrupt:  # raised outside typer's own handling
+        _interrupted()
+    except RuntimeError as exc:
+        if str(exc) != "Query interrupted":
+            raise
+        _interrupted()
+
+
+def _interrupted() -> None:
+    import sys
+
+    print("Error: interrupted; nothing changed", file=sys.stderr)
+    raise SystemExit(130)
