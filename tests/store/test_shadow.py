@@ -247,14 +247,8 @@ _PAUSED = textwrap.dedent(
 )
 
 
-def test_an_import_killed_through_a_copy_leaves_the_store_and_its_copy_is_removed(
-    tmp_path: Path, small_csv: Path, shared_data: Path, dump: Callable[[Store], Dump]
-) -> None:
-    path = tmp_path / "store.duckdb"
-    with Store(path) as store:
-        catalog.import_path(store, "csv", small_csv)
-        before = dump(store)
-    hub = shared_data / "epoch-benchmarking-hub"
+def _paused_import(hub: Path, path: Path) -> subprocess.Popen[str]:
+    """Start ``opengap import epoch-hub`` through a copy; return once a part is committed."""
     process = subprocess.Popen(
         [sys.executable, "-c", _PAUSED, "import", "epoch-hub", str(hub), "--db", str(path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -263,6 +257,18 @@ def test_an_import_killed_through_a_copy_leaves_the_store_and_its_copy_is_remove
     assert process.stdout is not None
     line = process.stdout.readline()
     assert line.strip() == "PART-COMMITTED", process.stderr.read() if process.stderr else ""
+    return process
+
+
+def test_an_import_killed_through_a_copy_leaves_the_store_and_its_copy_is_removed(
+    tmp_path: Path, small_csv: Path, shared_data: Path, dump: Callable[[Store], Dump]
+) -> None:
+    path = tmp_path / "store.duckdb"
+    with Store(path) as store:
+        catalog.import_path(store, "csv", small_csv)
+        before = dump(store)
+    hub = shared_data / "epoch-benchmarking-hub"
+    process = _paused_import(hub, path)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     copy = f".store.duckdb.import-{process.pid}"
@@ -281,14 +287,7 @@ def test_ctrl_c_in_an_import_through_a_copy_leaves_the_store_and_no_copy(
     started: tuple[Path, Dump], shared_data: Path, dump: Callable[[Store], Dump]
 ) -> None:
     path, before = started
-    hub = shared_data / "epoch-benchmarking-hub"
-    process = subprocess.Popen(
-        [sys.executable, "-c", _PAUSED, "import", "epoch-hub", str(hub), "--db", str(path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "OPENGAP_SHADOW_BYTES": "0"},
-    )  # fmt: skip
-    assert process.stdout is not None
-    assert process.stdout.readline().strip() == "PART-COMMITTED"
+    process = _paused_import(shared_data / "epoch-benchmarking-hub", path)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130  # typer's exit for Ctrl-C in Python code
