@@ -10,6 +10,7 @@ version's own facts of the same rank. docs/data.md ("Which source wins") explain
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable
 from datetime import date
@@ -204,8 +205,11 @@ def register_names(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()[0][0]
     if known:
         return
-    con.create_function("og_alias_key", _sql_alias_key, ["VARCHAR"], "VARCHAR")
-    con.create_function("og_canonical_key", _sql_canonical_key, ["VARCHAR"], "VARCHAR")
+    for name, function in (("og_alias_key", _sql_alias_key),
+                           ("og_canonical_key", _sql_canonical_key)):  # fmt: skip
+        # another thread's connection to the same file may have made it since the check
+        with contextlib.suppress(duckdb.CatalogException):
+            con.create_function(name, function, ["VARCHAR"], "VARCHAR")
 
 
 def _sql_alias_key(text: str) -> str:
