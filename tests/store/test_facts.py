@@ -157,3 +157,31 @@ def test_facts_written_in_many_statements_are_the_same(
                            for t in tables])
     assert len(stored[0][0]) > 7 * 10  # many statements of 7
     assert stored[1] == stored[0]
+
+
+def test_facts_chosen_in_many_buckets_are_the_same(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """refresh_steps ranks the facts in buckets of about REFRESH_FACTS (memory): the models'
+    shown facts are those of one ranking over all, on the bundled catalogue and the real hub
+    and Artificial Analysis files (sources that disagree, and versions that inherit)."""
+    stored = []
+    buckets = []
+    for name, size in (("one", 10**9), ("many", 50)):
+        monkeypatch.setattr(facts, "REFRESH_FACTS", size)
+        with Store(tmp_path / f"{name}.duckdb") as store:
+            catalog.init_store(store)
+            catalog.import_path(store, "epoch-hub", shared_data / "epoch-benchmarking-hub")
+            catalog.import_path(store, "artificial-analysis",
+                                shared_data / "artificial-analysis-2026")  # fmt: skip
+            buckets.append(len(facts.refresh_steps(store.con)) - 2)
+            store.con.execute("UPDATE models SET weights = NULL, name = NULL, country = NULL")
+            facts.refresh_models(store.con)  # chosen again from nothing shown
+            stored.append(store.con.execute("SELECT * FROM models ORDER BY ALL").fetchall())
+            assert not store.con.execute(
+                "SELECT * FROM duckdb_tables() WHERE table_name = 'og_families'"
+            ).fetchall()  # the temporary table is dropped
+    assert buckets[0] == 1 and buckets[1] > 20
+    assert stored[1] == stored[0]
+    open_ = {row[0] for row in stored[0] if row[0].startswith("gpt-oss") and "open" in row}
+    assert open_  # the curated open gpt-oss models stay open

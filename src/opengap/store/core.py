@@ -427,7 +427,9 @@ class Store:
             import_id, batch.kind, batch.path, batch.sha256, options, rows_read, accepted,
             rejected.count, datetime.now(UTC).replace(tzinfo=None), __version__,
         ]  # fmt: skip
-        self._step(partial(self._close_import, bool(seen_models), record), limit)
+        for step in facts.refresh_steps(self.con) if seen_models else []:
+            self._step(step, limit)  # the facts shown, once all parts' facts are in
+        self._step(partial(self._close_import, record), limit)
         return ImportResult(
             import_id=import_id,
             kind=batch.kind,
@@ -459,10 +461,8 @@ class Store:
             *self._insert_prices(part, import_id),
         ], written
 
-    def _close_import(self, wrote_models: bool, record: list[Any]) -> None:
-        """Choose the facts shown (once all parts' facts are in), renormalise, record it."""
-        if wrote_models:
-            facts.refresh_models(self.con)
+    def _close_import(self, record: list[Any]) -> None:
+        """Renormalise the scores and record the import."""
         self._refresh_normalized()
         self.con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", record)
 
