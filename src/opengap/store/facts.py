@@ -194,7 +194,7 @@ def refresh_steps(con: duckdb.DuckDBPyConnection) -> list[Callable[[], None]]:
     return [
         partial(_make_families, con),
         *(partial(_refresh_bucket, con, buckets, i) for i in range(buckets)),
-        partial(con.execute, f"DROP TABLE IF EXISTS temp.{_FAMILIES}"),
+        partial(_drop_families, con),
     ]
 
 
@@ -203,6 +203,10 @@ _FAMILIES = "og_families"  # the temporary table of (model_id, inherited_from)
 
 def _make_families(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_FAMILIES} AS {_families_sql(con)}")
+
+
+def _drop_families(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"DROP TABLE IF EXISTS temp.{_FAMILIES}")
 
 
 def _refresh_bucket(con: duckdb.DuckDBPyConnection, buckets: int, bucket: int) -> None:
