@@ -351,9 +351,27 @@ def test_settings_fall_back_on_nonsense(monkeypatch: pytest.MonkeyPatch) -> None
     assert shadow.threshold() == 0
     assert shadow.memory_limit(10_000_000) == shadow.Limit(f"{shadow.MIN_MEMORY_MB}MB", 256)
     assert shadow.memory_limit(1_000_000_000) == shadow.Limit("3000MB", 3000)
-    monkeypatch.setenv("OPENGAP_IMPORT_MEMORY", "2GB")
-    assert shadow.memory_limit(5) == shadow.Limit("2GB", None)  # the user's: never raised
+    for chosen, megabytes in (("2GB", 2000), ("512 mb", 512), ("1.5GiB", 1610), ("3000000", 3)):
+        monkeypatch.setenv("OPENGAP_IMPORT_MEMORY", chosen)
+        assert shadow.memory_limit(5) == shadow.Limit(f"{megabytes}MB", None)  # never raised
     assert shadow.input_bytes("/no/such/path") == 0
+
+
+@pytest.mark.parametrize("chosen", ["lots", "-1GB", "2 parsecs", "0.5MB", "1e3MB"])
+def test_a_memory_setting_that_is_not_a_size_is_one_clear_error_and_changes_nothing(
+    started: tuple[Path, Dump], shared_data: Path, monkeypatch: pytest.MonkeyPatch,
+    dump: Callable[[Store], Dump], chosen: str,
+) -> None:
+    path, before = started
+    monkeypatch.setenv("OPENGAP_IMPORT_MEMORY", chosen)
+    hub = shared_data / "epoch-benchmarking-hub"
+    out = runner.invoke(app, ["import", "epoch-hub", str(hub), "--db", str(path)])
+    assert out.exit_code == 2, out.output
+    assert out.output.startswith(f"Error: OPENGAP_IMPORT_MEMORY={chosen!r}"), out.output
+    assert len(out.output.strip().splitlines()) == 1
+    with Store(path) as store:
+        assert dump(store) == before
+    assert _leftovers(path.parent) == []
 
 
 def test_the_limit_grows_to_duckdbs_default_and_no_further(

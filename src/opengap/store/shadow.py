@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -107,9 +108,27 @@ def memory_limit(size: int) -> Limit:
     """
     chosen = os.environ.get("OPENGAP_IMPORT_MEMORY", "").strip()
     if chosen:
-        return Limit(chosen, None)
+        return Limit(f"{_megabytes(chosen)}MB", None)
     megabytes = max(MIN_MEMORY_MB, MEMORY_PER_BYTE * size // 1_000_000)
     return Limit(f"{megabytes}MB", megabytes)
+
+
+_UNITS = {"": 1e-6, "b": 1e-6, "kb": 1e-3, "mb": 1.0, "gb": 1e3, "tb": 1e6,
+          "kib": 1.024e-3, "mib": 1.048576, "gib": 1073.741824, "tib": 1099511.627776}  # fmt: skip
+_SIZE = re.compile(r"(\d+(?:\.\d*)?)\s*([a-z]*)")
+
+
+def _megabytes(text: str) -> int:
+    """Return ``OPENGAP_IMPORT_MEMORY`` (``2GB``, ``512MB``, ``1.5GiB``) in whole megabytes."""
+    match = _SIZE.fullmatch(text.strip().lower())
+    if match is None or match.group(2) not in _UNITS:
+        raise OpengapError(
+            f"OPENGAP_IMPORT_MEMORY={text!r} is not a size: write it as 512MB, 2GB or 1.5GiB"
+        )
+    megabytes = int(float(match.group(1)) * _UNITS[match.group(2)])
+    if megabytes < 1:
+        raise OpengapError(f"OPENGAP_IMPORT_MEMORY={text!r} is less than 1MB")
+    return megabytes
 
 
 def copy_path(store: Path) -> Path:
@@ -164,6 +183,7 @@ def shadow(
         memory with a limit that cannot grow (saying how to give it more). The store is
         unchanged.
     """
+    limit = memory_limit(size)  # a bad OPENGAP_IMPORT_MEMORY is refused before any copy
     target = Path(os.path.realpath(store))
     copy = copy_path(target)
     con.execute("CHECKPOINT")
@@ -176,7 +196,6 @@ def shadow(
         _remove(copy)
         reason = exc.strerror or exc
         raise OpengapError(f"{store}: cannot copy the store to import into: {reason}") from None
-    limit = memory_limit(size)
     try:
         shadow_con = duckdb.connect(str(copy))
     except BaseException:
