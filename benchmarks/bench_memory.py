@@ -43,6 +43,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from opengap.store.shadow import input_bytes
+
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 TARGET = 5.0
 
@@ -223,18 +225,12 @@ FILE_NAMES = {
 KINDS = {"responses-known": "responses"}  # the import kind of a measured kind, where it differs
 
 
-def _size(path: Path) -> int:
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return path.stat().st_size
-
-
 def measure(kind: str, megabytes: float) -> dict[str, float]:
     """Write the synthetic file, import it in a child process, return the figures."""
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         path = Path(tmp) / FILE_NAMES[kind]
         WRITERS[kind](path, int(megabytes * 1_000_000))
-        size = _size(path)
+        size = input_bytes(path)  # as the import measures it
         prepare = ""
         if kind == "responses-known":
             write_known(Path(tmp) / "known")
