@@ -379,13 +379,28 @@ def test_the_limit_grows_to_duckdbs_default_and_no_further(
 ) -> None:
     import duckdb
 
-    monkeypatch.setattr(shadow, "_machine_megabytes", lambda: 1000)
+    monkeypatch.setattr(shadow, "_default_megabytes", lambda: 800)
     con = duckdb.connect()
     limit = shadow.Limit("300MB", 300)
     assert limit.grow(con) and limit.text == "600MB"
     assert limit.grow(con) and limit.text == "800MB"  # 80% of the machine
     assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0].startswith("7")
     assert not limit.grow(con)
+
+
+def test_the_limits_cap_is_duckdbs_own_default() -> None:
+    import duckdb
+
+    top = shadow._default_megabytes()
+    with duckdb.connect() as con:
+        con.execute("SET memory_limit = '1GB'")
+        con.execute(f"SET memory_limit = '{top}MB'")  # what grow sets at most
+        shown = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        con.execute("RESET memory_limit")
+        default = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert 100 < top < 10**8
+    # DuckDB's own default, as DuckDB shows it (to its 0.1 GiB)
+    assert abs(shadow._megabytes(shown) - shadow._megabytes(default)) <= 0.01 * top
     assert not shadow.Limit("2GB", None).grow(con)
 
 

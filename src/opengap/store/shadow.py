@@ -83,7 +83,7 @@ class Limit:
 
     def grow(self, con: duckdb.DuckDBPyConnection) -> bool:
         """Double the limit, up to DuckDB's default; return False when it cannot grow."""
-        top = _machine_megabytes() * 8 // 10
+        top = _default_megabytes()
         if self.megabytes is None or self.megabytes >= top:
             return False
         self.megabytes = min(2 * self.megabytes, top)
@@ -92,10 +92,14 @@ class Limit:
         return True
 
 
-def _machine_megabytes() -> int:
+def _default_megabytes() -> int:
+    """Return the memory limit DuckDB gives a new connection (80% of the memory it may use,
+    which heeds a container's cgroup limit), in MB."""
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1_000_000
-    except (ValueError, OSError, AttributeError):
+        with duckdb.connect() as con:
+            text = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        return _megabytes(str(text))
+    except (duckdb.Error, OpengapError):
         return 8_000
 
 
