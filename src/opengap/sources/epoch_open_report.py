@@ -82,13 +82,20 @@ class _Report:
     batch: ImportBatch
     models: dict[str, ModelRecord] = field(default_factory=dict)
     benchmarks: dict[str, BenchmarkRecord] = field(default_factory=dict)
+    by_column: dict[str, BenchmarkRecord] = field(default_factory=dict)
 
     def benchmark(self, column: str) -> BenchmarkRecord:
+        """Return the benchmark of a score column (looked up once per column: a large report
+        asks for it ~5 times a row)."""
+        found = self.by_column.get(column)
+        if found is not None:
+            return found
         ref = SCORE_COLUMNS[column].benchmark
         known = canonical_benchmark(ref)
         if known is None:  # every column is in the known table; this guards a future edit
             raise KeyError(f"benchmark {ref!r} of column {column!r} is not a known benchmark")
-        return self.benchmarks.setdefault(known.benchmark_id, known)
+        found = self.by_column[column] = self.benchmarks.setdefault(known.benchmark_id, known)
+        return found
 
 
 def read(path: Path, *, model: str | None = None, benchmark: str | None = None) -> ImportBatch:
