@@ -349,7 +349,7 @@ def test_settings_fall_back_on_nonsense(monkeypatch: pytest.MonkeyPatch) -> None
         assert shadow.threshold() == shadow.SHADOW_BYTES
     monkeypatch.setenv("OPENGAP_SHADOW_BYTES", "0")
     assert shadow.threshold() == 0
-    assert shadow.memory_limit(10_000_000) == shadow.Limit(f"{shadow.MIN_MEMORY_MB}MB", 256)
+    assert shadow.memory_limit(10_000_000) == shadow.Limit("64MB", 64)  # the floor
     assert shadow.memory_limit(1_000_000_000) == shadow.Limit("3000MB", 3000)
     for chosen, megabytes in (("2GB", 2000), ("512 mb", 512), ("1.5GiB", 1610), ("3000000", 3)):
         monkeypatch.setenv("OPENGAP_IMPORT_MEMORY", chosen)
@@ -416,3 +416,40 @@ def test_copy_error_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         with copying, shadow.shadow(path, store.con, 1):
             pass
     assert _leftovers(tmp_path) == []
+
+
+def test_a_step_out_of_memory_is_retried_after_a_checkpoint_before_the_limit_grows(
+    tmp_path: Path,
+) -> None:
+    import duckdb
+
+    with Store(tmp_path / "s.duckdb") as store:
+        for failures, grown in ((1, "300MB"), (2, "600MB"), (3, "1200MB")):
+            calls: list[int] = []
+
+            def step(calls: list[int] = calls, failures: int = failures) -> str:
+                calls.append(len(calls))
+                if len(calls) <= failures:
+                    raise duckdb.OutOfMemoryException("could not allocate block")
+                return "done"
+
+            limit = shadow.Limit("300MB", 300)
+            store.con.begin()
+            assert store._step(step, limit) == "done"
+            store.con.commit()
+            assert len(calls) == failures + 1
+            # once: a checkpoint frees it; again right after the checkpoint: the limit
+            # doubles, and doubles again while it keeps running out
+            assert limit.text == grown, failures
+
+
+def test_the_copy_is_crowded_when_duckdb_holds_over_half_its_limit() -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS i, repeat('x', 200) AS s FROM range(300000)")
+    held = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
+    assert held > 20_000_000
+    assert shadow.Limit("1000MB", 1000).crowded(con) == (held > 500_000_000)
+    assert shadow.Limit(f"{held // 1_000_000 + 1}MB", None).crowded(con)  # fixed: read as text
+    assert not shadow.Limit(f"{4 * held // 1_000_000}MB", None).crowded(con)

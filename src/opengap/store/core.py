@@ -378,12 +378,16 @@ class Store:
     def _step(self, step: Callable[[], _T], limit: shadow.Limit | None) -> _T:
         """Run one step of an import: a part, or its closing statements.
 
-        On an import's copy (``limit`` given) the step is committed; when DuckDB runs out of
-        the memory it was given, the step is rolled back and run again under a doubled limit
-        (the step changes nothing outside the store until it returns).
+        On an import's copy (``limit`` given) the step is committed. When DuckDB runs out of
+        the memory it was given, the step is rolled back and run again (it changes nothing
+        outside the store until it returns): first after a checkpoint, then under a doubled
+        limit. A part's writes dirty the blocks of every index it touches, which DuckDB
+        cannot evict until they are written; so the copy is also checkpointed whenever DuckDB
+        holds more than half its limit after a step (:meth:`shadow.Limit.crowded`).
         """
         if limit is None:
             return step()
+        checkpointed = False  # whether the copy was checkpointed right before this try
         while True:
             try:
                 out = step()
@@ -391,10 +395,14 @@ class Store:
             except duckdb.OutOfMemoryException:
                 with suppress(duckdb.Error):
                     self.con.rollback()
-                if not limit.grow(self.con):
+                if checkpointed and not limit.grow(self.con):
                     raise
+                self.con.execute("CHECKPOINT")
+                checkpointed = True
                 self.con.begin()
                 continue
+            if limit.crowded(self.con):
+                self.con.execute("CHECKPOINT")
             self.con.begin()
             return out
 

@@ -12,9 +12,10 @@ exactly before or after the import, also when the process is killed: a copy left
 import is deleted the next time the store is opened for writing (:func:`remove_stale`).
 
 When a part needs more memory than the limit, DuckDB fails that part's statement; the part is
-rolled back (it alone: the parts before it are committed in the copy), the limit doubled
-(:meth:`Limit.grow`, up to the 80% of the machine's memory DuckDB takes by default) and the
-part applied again, so a large import is never refused for a limit opengap chose.
+rolled back (it alone: the parts before it are committed in the copy) and applied again after
+a checkpoint (which lets DuckDB evict the index blocks earlier parts changed), then, if it
+runs out again, under a doubled limit (:meth:`Limit.grow`, up to the limit DuckDB takes by
+default), so a large import is never refused for a limit opengap chose.
 
 The store stays locked for the whole import (its own connection stays open), so no other
 writer can change it in between and lose its change to the rename.
@@ -39,7 +40,7 @@ SHADOW_BYTES = 16_000_000
 """Inputs of at least this many bytes are imported through a copy; ``OPENGAP_SHADOW_BYTES``
 overrides (0: every import)."""
 
-MIN_MEMORY_MB = 256
+MIN_MEMORY_MB = 64
 """The least memory DuckDB is given for an import through a copy (MB)."""
 
 MEMORY_PER_BYTE = 3
@@ -80,6 +81,12 @@ class Limit:
     def apply(self, con: duckdb.DuckDBPyConnection) -> None:
         """Set the limit on ``con`` (outside a transaction)."""
         con.execute(f"SET memory_limit = '{self.text}'")
+
+    def crowded(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Return True when DuckDB holds more than half the limit (time to checkpoint)."""
+        held = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()
+        megabytes = self.megabytes if self.megabytes is not None else _megabytes(self.text)
+        return float(held[0][0] or 0) > megabytes * 500_000
 
     def grow(self, con: duckdb.DuckDBPyConnection) -> bool:
         """Double the limit, up to DuckDB's default; return False when it cannot grow."""
