@@ -38,6 +38,7 @@ from opengap.sources.records import ImportBatch, ModelRecord, Rejected, ScoreRec
 from opengap.store import facts, shadow, staging
 from opengap.store.location import check_db_path, resolve_db_path
 from opengap.store.schema import SCHEMA_VERSION, TABLES, current_version, migrate
+from opengap.store.seen import SeenIds
 
 _T = TypeVar("_T")
 
@@ -415,7 +416,7 @@ class Store:
         import_id = int(self._first("SELECT coalesce(max(import_id), 0) + 1 FROM imports")[0])
         rows_read = 0
         rejected = _Rejections()
-        seen_models: set[str] = set()
+        seen_models = SeenIds()
         # models are matched to those registered before this import began, so a streamed
         # import files each model as one batch would (not under a model an earlier part made)
         registered = self._resolver("model") if batch.kind != "csv" else {}
@@ -450,7 +451,7 @@ class Store:
         )
 
     def _apply_part(
-        self, part: ImportBatch, import_id: int, seen: set[str], registered: dict[str, str]
+        self, part: ImportBatch, import_id: int, seen: SeenIds, registered: dict[str, str]
     ) -> tuple[list[Rejected], list[str]]:
         """Write one part; return its rejected rows and the ids of the models it wrote.
 
@@ -530,7 +531,7 @@ class Store:
         self,
         batch: ImportBatch,
         import_id: int,
-        seen: set[str] | None = None,
+        seen: SeenIds | None = None,
         registered: dict[str, str] | None = None,
     ) -> list[str]:
         """Insert or update the batch's models and return their ids; ``seen`` (ids an earlier
@@ -564,9 +565,9 @@ class Store:
             aliases.append((model_id, model_id, 0))
             extra = [record.model_id] if record.model_id != model_id else []
             aliases.extend((a, model_id, 1) for a in [record.name or "", *extra, *record.aliases])
-        seen = set() if seen is None else seen
-        again = {i: m for i, m in merged.items() if i in seen}
-        first = {i: m for i, m in merged.items() if i not in seen}
+        met = seen.contains(list(merged)) if seen is not None else [False] * len(merged)
+        again = {i: m for (i, m), was in zip(merged.items(), met, strict=True) if was}
+        first = {i: m for (i, m), was in zip(merged.items(), met, strict=True) if not was}
         casts = _cast_select(_MODEL_COLUMNS, _MODEL_TYPES) + ", import_id"
         for records, newest_wins in ((first, True), (again, False)):
             if not records:
