@@ -228,8 +228,12 @@ def test_a_part_that_runs_out_of_memory_is_applied_again_under_a_larger_limit(
 # ------------------------------------------------------------------ killed imports
 _PAUSED = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys, time
     from opengap.store import core
+
+    # Ctrl-C as in a terminal, whatever the test process passed on (a child inherits an
+    # ignored SIGINT, and Python then never raises KeyboardInterrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     original = core.Store._step
 
